@@ -15,6 +15,9 @@ pub struct GroundTruth {
     pub submission_id: String,
     /// The decision a careful human reviewer would reach under the manifest's profile.
     pub expected_decision: Decision,
+    /// The date the submission is judged at (`docgate check --as-of`), so that expiry and
+    /// invoice-age defects stay true forever.
+    pub as_of: chrono::NaiveDate,
     /// Injected defects and mismatches: each one a rule that should fire on a document
     /// (or on the form/submission when `document` is absent).
     #[serde(default)]
