@@ -146,6 +146,8 @@ pub enum Verdict {
     /// The check could not be decided (an OCR near miss, an unreadable field):
     /// review, unless the severity is milder.
     Uncertain,
+    /// Worth telling a reviewer but never decisive (a mislabelled file name): warn at most.
+    Note,
 }
 
 impl Verdict {
@@ -161,6 +163,7 @@ impl Verdict {
             Verdict::Pass => Outcome::Pass,
             Verdict::Violated => sev,
             Verdict::Uncertain => sev.min(Outcome::Review),
+            Verdict::Note => sev.min(Outcome::Warn),
         })
     }
 }
