@@ -1,0 +1,114 @@
+//! Name comparison: normalise what does not matter (width, brackets, spaces), keep and
+//! report what does (the legal form), and measure how near a miss is.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// NFKC (full-width → half-width, `（）` → `()`), all whitespace removed, brackets unified,
+/// ASCII letters uppercased. What is left is what a reviewer would call "the same name".
+pub fn normalize_name(s: &str) -> String {
+    s.nfkc()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '〔' | '［' | '[' | '【' | '{' => '(',
+            '〕' | '］' | ']' | '】' | '}' => ')',
+            '·' | '•' | '・' => '·',
+            c => c.to_ascii_uppercase(),
+        })
+        .collect()
+}
+
+/// Legal-form suffixes, longest first: `有限公司` and `有限责任公司` are different legal names,
+/// and a difference here is never an OCR slip.
+const LEGAL_FORMS: &[&str] = &[
+    "股份有限公司",
+    "有限责任公司",
+    "有限公司",
+    "合伙企业(有限合伙)",
+    "合伙企业(普通合伙)",
+    "合伙企业",
+    "个人独资企业",
+    "分公司",
+    "集团",
+];
+
+/// The legal form a (normalised) company name ends with, if any.
+pub fn legal_form(normalized: &str) -> Option<&'static str> {
+    LEGAL_FORMS
+        .iter()
+        .copied()
+        .find(|f| normalized.ends_with(f))
+}
+
+/// Similarity in 0..1 over characters (not bytes): 1 - edit distance / longer length.
+pub fn similarity(a: &str, b: &str) -> f64 {
+    strsim::normalized_levenshtein(a, b)
+}
+
+/// How two values compare once normalised.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Comparison {
+    /// The same after normalisation.
+    Same,
+    /// Different, with a similarity; `legal_form_differs` when the legal forms disagree.
+    Different {
+        /// 0..1
+        similarity: f64,
+        /// The names end in different legal forms (有限公司 vs 有限责任公司).
+        legal_form_differs: bool,
+    },
+}
+
+/// Compares two names.
+pub fn compare_names(a: &str, b: &str) -> Comparison {
+    let (na, nb) = (normalize_name(a), normalize_name(b));
+    if na == nb {
+        return Comparison::Same;
+    }
+    let (fa, fb) = (legal_form(&na), legal_form(&nb));
+    Comparison::Different {
+        similarity: similarity(&na, &nb),
+        legal_form_differs: fa.is_some() && fb.is_some() && fa != fb,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn width_brackets_and_spaces_do_not_matter() {
+        assert_eq!(
+            compare_names(
+                "杭州示例（滨江）科技有限公司",
+                "杭州示例(滨江)科技 有限公司"
+            ),
+            Comparison::Same
+        );
+        assert_eq!(compare_names("ＡＢＣ１２３", "abc123"), Comparison::Same);
+    }
+
+    #[test]
+    fn legal_form_difference_is_flagged() {
+        match compare_names("杭州示例科技有限公司", "杭州示例科技有限责任公司")
+        {
+            Comparison::Different {
+                legal_form_differs, ..
+            } => assert!(legal_form_differs),
+            Comparison::Same => panic!("must differ"),
+        }
+    }
+
+    #[test]
+    fn one_character_off_is_near() {
+        match compare_names("杭州示例科技有限公司", "杭州示列科技有限公司") {
+            Comparison::Different {
+                similarity,
+                legal_form_differs,
+            } => {
+                assert!(!legal_form_differs);
+                assert!((similarity - 0.9).abs() < 1e-9, "{similarity}");
+            }
+            Comparison::Same => panic!("must differ"),
+        }
+    }
+}

@@ -1,0 +1,654 @@
+//! Behaviour of the judge on hand-made measurements under the shipped profiles: one test per
+//! behaviour, each asserting the rule, outcome and the evidence in the message.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use docgate_config::Config;
+use docgate_core::{
+    Decision, DocumentMeasurements, ExtractedField, Finding, Format, IngestProblem,
+    IngestProblemKind, Outcome, PageMeasurements, Report, RuleId, Submission,
+    SubmissionMeasurements,
+};
+
+fn as_of() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 24).expect("date")
+}
+
+fn submission(profile: &str, form: serde_json::Value, docs: &[(&str, &str)]) -> Submission {
+    let documents: Vec<_> = docs
+        .iter()
+        .map(|(id, kind)| serde_json::json!({"id": id, "kind": kind, "uri": format!("{id}.jpg")}))
+        .collect();
+    let v = serde_json::json!({"submission_id": "S-T", "profile": profile, "form": form, "documents": documents});
+    Submission::from_json(v.to_string().as_bytes()).expect("valid manifest")
+}
+
+fn jpeg(id: &str, bytes: u64, w: u32, h: u32) -> DocumentMeasurements {
+    DocumentMeasurements {
+        document: id.into(),
+        bytes,
+        format: Some(Format::Jpeg),
+        claimed_format: Some(Format::Jpeg),
+        page_count: 1,
+        pages: vec![PageMeasurements {
+            index: 0,
+            width: w,
+            height: h,
+        }],
+        has_text_layer: false,
+        problem: None,
+    }
+}
+
+fn field(v: &str) -> ExtractedField {
+    ExtractedField {
+        value: v.into(),
+        confidence: 0.9,
+        region: Some([10, 10, 100, 20]),
+        repaired_from: None,
+    }
+}
+
+fn judge(sub: &Submission, m: &SubmissionMeasurements) -> Report {
+    docgate_rules::judge(Config::embedded_default(), sub, m, as_of()).expect("known profile")
+}
+
+fn find<'a>(r: &'a Report, rule: RuleId, doc: Option<&str>) -> &'a Finding {
+    r.findings
+        .iter()
+        .find(|f| f.rule == rule && f.document.as_deref() == doc)
+        .unwrap_or_else(|| panic!("no {rule} finding on {doc:?} in {:#?}", r.findings))
+}
+
+const FULL_SET: &[(&str, &str)] = &[
+    ("lic", "business_license"),
+    ("idf", "id_card_front"),
+    ("idb", "id_card_back"),
+    ("bp", "bank_permit"),
+];
+
+fn clean_docs() -> Vec<DocumentMeasurements> {
+    vec![
+        jpeg("lic", 900_000, 2400, 1700),
+        jpeg("idf", 300_000, 1600, 1000),
+        jpeg("idb", 300_000, 1600, 1000),
+        jpeg("bp", 400_000, 2000, 1400),
+    ]
+}
+
+#[test]
+fn clean_submission_passes_and_records_every_check() {
+    let sub = submission(
+        "1688",
+        serde_json::json!({"credit_code": "91350100M000100Y43"}),
+        FULL_SET,
+    );
+    let m = SubmissionMeasurements {
+        documents: clean_docs(),
+        extracted: BTreeMap::new(),
+    };
+    let r = judge(&sub, &m);
+    assert_eq!(r.decision, Decision::Pass, "{:#?}", r.findings);
+    assert!(r.config_version.starts_with("sha256:"));
+    assert_eq!(
+        find(&r, RuleId::ImageResolution, Some("lic")).outcome,
+        Outcome::Pass
+    );
+    assert_eq!(
+        find(&r, RuleId::FormCreditCode, None).outcome,
+        Outcome::Pass
+    );
+}
+
+#[test]
+fn oversize_file_fails_with_measured_and_threshold() {
+    let sub = submission("1688", serde_json::json!({}), FULL_SET);
+    let mut docs = clean_docs();
+    docs[0].bytes = 12 * 1024 * 1024;
+    let r = judge(
+        &sub,
+        &SubmissionMeasurements {
+            documents: docs,
+            extracted: BTreeMap::new(),
+        },
+    );
+    let f = find(&r, RuleId::ImageFileSize, Some("lic"));
+    assert_eq!(f.outcome, Outcome::Fail);
+    assert_eq!(f.measured, Some((12 * 1024 * 1024) as f64));
+    assert_eq!(f.threshold, Some((10 * 1024 * 1024) as f64));
+    assert!(f.message.contains("12.00 MiB"), "{}", f.message);
+    assert_eq!(r.decision, Decision::Fail);
+    assert_eq!(
+        r.findings[0].outcome,
+        Outcome::Fail,
+        "worst findings come first"
+    );
+}
+
+#[test]
+fn alibaba_rejects_a_pdf_licence_but_default_accepts_it() {
+    let mut docs = clean_docs();
+    docs[0].format = Some(Format::Pdf);
+    docs[0].claimed_format = Some(Format::Pdf);
+    let m = SubmissionMeasurements {
+        documents: docs,
+        extracted: BTreeMap::new(),
+    };
+    let alibaba = judge(
+        &submission("alibaba_intl", serde_json::json!({}), FULL_SET),
+        &m,
+    );
+    assert_eq!(
+        find(&alibaba, RuleId::ImageFormat, Some("lic")).outcome,
+        Outcome::Fail
+    );
+    let default = judge(&submission("default", serde_json::json!({}), FULL_SET), &m);
+    assert_eq!(
+        find(&default, RuleId::ImageFormat, Some("lic")).outcome,
+        Outcome::Pass
+    );
+}
+
+#[test]
+fn mislabelled_file_is_a_warning_not_a_failure() {
+    let mut docs = clean_docs();
+    docs[1].claimed_format = Some(Format::Png);
+    let r = judge(
+        &submission("1688", serde_json::json!({}), FULL_SET),
+        &SubmissionMeasurements {
+            documents: docs,
+            extracted: BTreeMap::new(),
+        },
+    );
+    let f = find(&r, RuleId::ImageFormat, Some("idf"));
+    assert_eq!(f.outcome, Outcome::Warn);
+    assert!(f.message.contains("really jpeg"), "{}", f.message);
+    assert_eq!(r.decision, Decision::Pass);
+}
+
+#[test]
+fn storage_problem_is_an_access_finding_and_nothing_else_on_that_document() {
+    let mut docs = clean_docs();
+    docs[0] = DocumentMeasurements {
+        document: "lic".into(),
+        bytes: 0,
+        format: None,
+        claimed_format: Some(Format::Jpeg),
+        page_count: 0,
+        pages: vec![],
+        has_text_layer: false,
+        problem: Some(IngestProblem {
+            kind: IngestProblemKind::OutsideRoot,
+            detail: "`..` in path".into(),
+        }),
+    };
+    let r = judge(
+        &submission("1688", serde_json::json!({}), FULL_SET),
+        &SubmissionMeasurements {
+            documents: docs,
+            extracted: BTreeMap::new(),
+        },
+    );
+    assert_eq!(
+        find(&r, RuleId::DocumentAccess, Some("lic")).outcome,
+        Outcome::Fail
+    );
+    assert!(r
+        .findings
+        .iter()
+        .all(|f| f.document.as_deref() != Some("lic") || f.rule == RuleId::DocumentAccess));
+}
+
+#[test]
+fn decode_problems_and_low_resolution() {
+    let mut docs = clean_docs();
+    docs[0].problem = Some(IngestProblem {
+        kind: IngestProblemKind::TooManyPixels,
+        detail: "10000 MP > 120 MP".into(),
+    });
+    docs[0].pages.clear();
+    docs[1].pages[0] = PageMeasurements {
+        index: 0,
+        width: 320,
+        height: 200,
+    };
+    let r = judge(
+        &submission("1688", serde_json::json!({}), FULL_SET),
+        &SubmissionMeasurements {
+            documents: docs,
+            extracted: BTreeMap::new(),
+        },
+    );
+    assert_eq!(
+        find(&r, RuleId::ImageDecode, Some("lic")).outcome,
+        Outcome::Fail
+    );
+    let res = find(&r, RuleId::ImageResolution, Some("idf"));
+    assert_eq!(res.outcome, Outcome::Fail);
+    assert_eq!(res.measured, Some(200.0));
+}
+
+#[test]
+fn unknown_kind_and_missing_required_document() {
+    let sub = submission(
+        "1688",
+        serde_json::json!({}),
+        &[("lic", "business_license"), ("pp", "passport")],
+    );
+    let m = SubmissionMeasurements {
+        documents: vec![jpeg("lic", 1000, 2400, 1700), jpeg("pp", 1000, 2400, 1700)],
+        extracted: BTreeMap::new(),
+    };
+    let r = judge(&sub, &m);
+    let k = find(&r, RuleId::SubmissionDocumentKind, Some("pp"));
+    // The shipped default sends an unknown upload to a person rather than failing it.
+    assert_eq!(k.outcome, Outcome::Review);
+    assert!(k.message.contains("\"passport\""), "{}", k.message);
+    let req = find(&r, RuleId::SubmissionRequiredDocuments, None);
+    assert_eq!(req.outcome, Outcome::Fail);
+    assert!(req.message.contains("id_card_front"), "{}", req.message);
+}
+
+#[test]
+fn invalid_form_codes_fail_and_personal_data_stays_masked() {
+    let form = serde_json::json!({"credit_code": "91350100M000100Y44", "legal_rep_id_number": "110105194912310021"});
+    let r = judge(
+        &submission("1688", form, FULL_SET),
+        &SubmissionMeasurements {
+            documents: clean_docs(),
+            extracted: BTreeMap::new(),
+        },
+    );
+    assert_eq!(
+        find(&r, RuleId::FormCreditCode, None).outcome,
+        Outcome::Fail
+    );
+    let id = find(&r, RuleId::FormLegalRepIdNumber, None);
+    assert_eq!(id.outcome, Outcome::Fail);
+    assert!(id.message.contains("1101**********0021"), "{}", id.message);
+    let all = serde_json::to_string(&r.findings).expect("json");
+    assert!(
+        !all.contains("19491231"),
+        "ID number leaked into a message: {all}"
+    );
+}
+
+#[test]
+fn organisation_code_must_equal_the_embedded_one() {
+    let ok =
+        serde_json::json!({"credit_code": "91350100M000100Y43", "organization_code": "M000100Y-4"});
+    let r = judge(
+        &submission("single_window", ok, FULL_SET),
+        &SubmissionMeasurements {
+            documents: clean_docs(),
+            extracted: BTreeMap::new(),
+        },
+    );
+    assert_eq!(
+        find(&r, RuleId::FormOrganizationCode, None).outcome,
+        Outcome::Pass
+    );
+    let bad =
+        serde_json::json!({"credit_code": "91350100M000100Y43", "organization_code": "802100433"});
+    let r = judge(
+        &submission("single_window", bad, FULL_SET),
+        &SubmissionMeasurements {
+            documents: clean_docs(),
+            extracted: BTreeMap::new(),
+        },
+    );
+    let f = find(&r, RuleId::FormOrganizationCode, None);
+    assert_eq!(f.outcome, Outcome::Fail);
+    assert!(f.message.contains("M000100Y4"), "{}", f.message);
+}
+
+fn with_fields(
+    docs: &[(&str, &[(&str, &str)])],
+) -> BTreeMap<String, BTreeMap<String, ExtractedField>> {
+    docs.iter()
+        .map(|(id, fs)| {
+            (
+                id.to_string(),
+                fs.iter().map(|(k, v)| (k.to_string(), field(v))).collect(),
+            )
+        })
+        .collect()
+}
+
+const INVOICE_SET: &[(&str, &str)] = &[
+    ("lic", "business_license"),
+    ("idf", "id_card_front"),
+    ("idb", "id_card_back"),
+    ("bp", "bank_permit"),
+    ("inv", "vat_invoice"),
+];
+
+fn invoice_docs() -> Vec<DocumentMeasurements> {
+    let mut d = clean_docs();
+    d.push(jpeg("inv", 500_000, 2400, 1600));
+    d
+}
+
+#[test]
+fn small_scale_rate_and_old_invoice_fail_on_1688() {
+    let extracted = with_fields(&[("inv", &[("tax_rate", "3%"), ("issue_date", "2026-07-01")])]);
+    let r = judge(
+        &submission("1688", serde_json::json!({}), INVOICE_SET),
+        &SubmissionMeasurements {
+            documents: invoice_docs(),
+            extracted,
+        },
+    );
+    let rate = find(&r, RuleId::InvoiceTaxRate, Some("inv"));
+    assert_eq!(rate.outcome, Outcome::Fail);
+    assert!(rate.message.contains("3%"), "{}", rate.message);
+    let date = find(&r, RuleId::InvoiceDate, Some("inv"));
+    assert_eq!(date.outcome, Outcome::Fail);
+    assert_eq!(date.measured, Some(146.0));
+    assert_eq!(date.threshold, Some(90.0));
+}
+
+#[test]
+fn general_rate_and_recent_invoice_pass() {
+    let extracted = with_fields(&[(
+        "inv",
+        &[("tax_rate", "13%"), ("issue_date", "2026年10月01日")],
+    )]);
+    let r = judge(
+        &submission("1688", serde_json::json!({}), INVOICE_SET),
+        &SubmissionMeasurements {
+            documents: invoice_docs(),
+            extracted,
+        },
+    );
+    assert_eq!(
+        find(&r, RuleId::InvoiceTaxRate, Some("inv")).outcome,
+        Outcome::Pass
+    );
+    assert_eq!(
+        find(&r, RuleId::InvoiceDate, Some("inv")).outcome,
+        Outcome::Pass
+    );
+}
+
+#[test]
+fn expiry_rules_accept_long_term_and_reject_the_past() {
+    let extracted = with_fields(&[
+        ("lic", &[("term_end", "长期")]),
+        ("idb", &[("id_valid_to", "2025.03.01")]),
+    ]);
+    let r = judge(
+        &submission("1688", serde_json::json!({}), FULL_SET),
+        &SubmissionMeasurements {
+            documents: clean_docs(),
+            extracted,
+        },
+    );
+    assert_eq!(
+        find(&r, RuleId::LicenseTerm, Some("lic")).outcome,
+        Outcome::Pass
+    );
+    let id = find(&r, RuleId::IdExpiry, Some("idb"));
+    assert_eq!(id.outcome, Outcome::Fail);
+    assert!(
+        id.message.contains("expired on 2025-03-01"),
+        "{}",
+        id.message
+    );
+}
+
+#[test]
+fn unreadable_field_goes_to_review_not_fail() {
+    let extracted = with_fields(&[("lic", &[("company_name", "杭州示例科技有限公司")])]);
+    let r = judge(
+        &submission("1688", serde_json::json!({}), FULL_SET),
+        &SubmissionMeasurements {
+            documents: clean_docs(),
+            extracted,
+        },
+    );
+    assert_eq!(
+        find(&r, RuleId::LicenseCreditCode, Some("lic")).outcome,
+        Outcome::Review
+    );
+    assert_eq!(r.decision, Decision::Review);
+}
+
+#[test]
+fn company_name_near_miss_reviews_and_legal_form_difference_fails() {
+    let form = serde_json::json!({"company_name": "杭州示例科技有限公司"});
+    let near = with_fields(&[(
+        "lic",
+        &[
+            ("company_name", "杭州示列科技有限公司"),
+            ("credit_code", "91350100M000100Y43"),
+        ],
+    )]);
+    let r = judge(
+        &submission("1688", form.clone(), FULL_SET),
+        &SubmissionMeasurements {
+            documents: clean_docs(),
+            extracted: near,
+        },
+    );
+    let f = find(&r, RuleId::MatchCompanyName, Some("lic"));
+    assert_eq!(f.outcome, Outcome::Review, "{}", f.message);
+    assert!(f.message.contains("0.90"), "{}", f.message);
+
+    let legal = with_fields(&[(
+        "lic",
+        &[
+            ("company_name", "杭州示例科技有限责任公司"),
+            ("credit_code", "91350100M000100Y43"),
+        ],
+    )]);
+    let r = judge(
+        &submission("1688", form.clone(), FULL_SET),
+        &SubmissionMeasurements {
+            documents: clean_docs(),
+            extracted: legal,
+        },
+    );
+    assert_eq!(
+        find(&r, RuleId::MatchCompanyName, Some("lic")).outcome,
+        Outcome::Fail
+    );
+
+    let same = with_fields(&[(
+        "lic",
+        &[
+            ("company_name", "杭州示例科技 有限公司"),
+            ("credit_code", "91350100M000100Y43"),
+        ],
+    )]);
+    let r = judge(
+        &submission("1688", form, FULL_SET),
+        &SubmissionMeasurements {
+            documents: clean_docs(),
+            extracted: same,
+        },
+    );
+    assert_eq!(
+        find(&r, RuleId::MatchCompanyName, Some("lic")).outcome,
+        Outcome::Pass
+    );
+}
+
+#[test]
+fn cross_document_checks_without_a_form() {
+    // No form at all: the licence is the reference for the ID card and the invoice.
+    let extracted = with_fields(&[
+        (
+            "lic",
+            &[
+                ("company_name", "杭州示例科技有限公司"),
+                ("credit_code", "91350100M000100Y43"),
+                ("legal_rep_name", "张三丰"),
+            ],
+        ),
+        (
+            "idf",
+            &[("id_name", "李四"), ("id_number", "11010519491231002X")],
+        ),
+        (
+            "inv",
+            &[
+                ("seller_name", "杭州示例科技有限公司"),
+                ("seller_tax_id", "91110000802100433B"),
+            ],
+        ),
+    ]);
+    let r = judge(
+        &submission("1688", serde_json::json!({}), INVOICE_SET),
+        &SubmissionMeasurements {
+            documents: invoice_docs(),
+            extracted,
+        },
+    );
+    let name = find(&r, RuleId::MatchLegalRepName, Some("idf"));
+    assert_eq!(name.outcome, Outcome::Fail);
+    assert!(
+        !name.message.contains("张三丰") && !name.message.contains("李四"),
+        "names must be masked: {}",
+        name.message
+    );
+    let seller = find(&r, RuleId::MatchInvoiceSeller, Some("inv"));
+    assert_eq!(seller.outcome, Outcome::Fail, "{}", seller.message);
+    assert!(
+        seller.message.contains("91110000802100433B"),
+        "{}",
+        seller.message
+    );
+    assert!(
+        r.findings
+            .iter()
+            .all(|f| !(f.rule == RuleId::MatchCompanyName && f.document.as_deref() == Some("lic"))),
+        "licence is not compared with itself"
+    );
+}
+
+#[test]
+fn misread_code_differing_by_one_character_is_review() {
+    let form = serde_json::json!({"credit_code": "91350100M000100Y43"});
+    let extracted = with_fields(&[("lic", &[("credit_code", "91350100M0001O0Y43")])]);
+    let r = judge(
+        &submission("1688", form, FULL_SET),
+        &SubmissionMeasurements {
+            documents: clean_docs(),
+            extracted,
+        },
+    );
+    assert_eq!(
+        find(&r, RuleId::MatchCreditCode, Some("lic")).outcome,
+        Outcome::Review
+    );
+}
+
+#[test]
+fn judging_is_deterministic_and_off_rules_are_silent() {
+    let sub = submission(
+        "1688",
+        serde_json::json!({"credit_code": "91350100M000100Y43"}),
+        FULL_SET,
+    );
+    let m = SubmissionMeasurements {
+        documents: clean_docs(),
+        extracted: BTreeMap::new(),
+    };
+    assert_eq!(judge(&sub, &m), judge(&sub, &m));
+    let toml = Config::EMBEDDED_SOURCE.replace(
+        "\"form.credit_code\" = { severity = \"fail\" }",
+        "\"form.credit_code\" = { severity = \"off\" }",
+    );
+    assert_ne!(
+        toml,
+        Config::EMBEDDED_SOURCE,
+        "the shipped default must spell the form.credit_code rule this way"
+    );
+    let cfg = Config::from_toml_str(&toml).expect("valid");
+    let r = docgate_rules::judge(
+        &cfg,
+        &submission("default", serde_json::json!({"credit_code": "X"}), FULL_SET),
+        &m,
+        as_of(),
+    )
+    .expect("ok");
+    assert!(r.findings.iter().all(|f| f.rule != RuleId::FormCreditCode));
+}
+
+#[test]
+fn general_taxpayers_on_1688_must_include_an_invoice() {
+    let m = SubmissionMeasurements {
+        documents: clean_docs(),
+        extracted: BTreeMap::new(),
+    };
+    let small = judge(
+        &submission(
+            "1688",
+            serde_json::json!({"taxpayer_type": "small_scale"}),
+            FULL_SET,
+        ),
+        &m,
+    );
+    assert_eq!(
+        find(&small, RuleId::SubmissionRequiredDocuments, None).outcome,
+        Outcome::Pass
+    );
+    let general = judge(
+        &submission(
+            "1688",
+            serde_json::json!({"taxpayer_type": "general"}),
+            FULL_SET,
+        ),
+        &m,
+    );
+    let f = find(&general, RuleId::SubmissionRequiredDocuments, None);
+    assert_eq!(f.outcome, Outcome::Fail);
+    assert!(f.message.contains("vat_invoice"), "{}", f.message);
+}
+
+#[test]
+fn prc_passport_is_accepted_where_an_id_number_is_asked() {
+    let m = SubmissionMeasurements {
+        documents: clean_docs(),
+        extracted: BTreeMap::new(),
+    };
+    let r = judge(
+        &submission(
+            "alibaba_intl",
+            serde_json::json!({"legal_rep_id_number": "E12345678"}),
+            FULL_SET,
+        ),
+        &m,
+    );
+    assert_eq!(
+        find(&r, RuleId::FormLegalRepIdNumber, None).outcome,
+        Outcome::Pass
+    );
+    let r = judge(
+        &submission(
+            "alibaba_intl",
+            serde_json::json!({"legal_rep_id_number": "X1234"}),
+            FULL_SET,
+        ),
+        &m,
+    );
+    assert_eq!(
+        find(&r, RuleId::FormLegalRepIdNumber, None).outcome,
+        Outcome::Fail
+    );
+}
+
+#[test]
+fn unknown_profile_is_an_error_naming_the_known_ones() {
+    let sub = submission("taobao", serde_json::json!({}), FULL_SET);
+    let e = docgate_rules::judge(
+        Config::embedded_default(),
+        &sub,
+        &SubmissionMeasurements::default(),
+        as_of(),
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("1688"), "{e}");
+}
