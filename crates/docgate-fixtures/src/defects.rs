@@ -106,7 +106,9 @@ impl DefectKind {
         match self {
             DefectKind::LetterSeal => &[AuthorizationLetter],
             DefectKind::IdExpiry => &[IdCardBack],
-            DefectKind::TaxRate | DefectKind::InvoiceDate | DefectKind::MatchInvoiceSeller => &[VatInvoice],
+            DefectKind::TaxRate | DefectKind::InvoiceDate | DefectKind::MatchInvoiceSeller => {
+                &[VatInvoice]
+            }
             DefectKind::MatchLegalRepId => &[IdCardFront],
             DefectKind::MatchBankAccountName => &[BankPermit],
             _ => &[BusinessLicense],
@@ -117,7 +119,13 @@ impl DefectKind {
     pub fn is_image(self) -> bool {
         matches!(
             self,
-            DefectKind::Blur | DefectKind::Corners | DefectKind::Resolution | DefectKind::FileSize | DefectKind::Format | DefectKind::Color | DefectKind::Glare
+            DefectKind::Blur
+                | DefectKind::Corners
+                | DefectKind::Resolution
+                | DefectKind::FileSize
+                | DefectKind::Format
+                | DefectKind::Color
+                | DefectKind::Glare
         )
     }
 }

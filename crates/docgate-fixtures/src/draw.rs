@@ -13,20 +13,26 @@ pub const SEAL_RED: Rgb<u8> = Rgb([214, 30, 48]);
 
 /// A paper-coloured page with faint fibre noise. `tone` is the base colour.
 pub fn paper(w: u32, h: u32, tone: Rgb<u8>, rng: &mut impl Rng) -> RgbImage {
-    let mut img = RgbImage::from_pixel(w, h, tone);
-    // Low-amplitude noise so that the page is not a flat colour (blur metrics on a flat
-    // page are degenerate, and no real paper is flat).
-    for p in img.pixels_mut() {
-        let n: i16 = rng.gen_range(-3..=3);
-        for c in p.0.iter_mut() {
-            *c = (*c as i16 + n).clamp(0, 255) as u8;
-        }
-    }
-    img
+    // No real paper is flat, but per-pixel grain costs JPEG bytes the repository cannot
+    // afford; capture adds sensor noise anyway. So: a gentle low-frequency unevenness.
+    let (ax, ay) = (rng.gen_range(0.001..0.004f32), rng.gen_range(0.001..0.004f32));
+    let (px, py) = (rng.gen_range(0.0..6.28f32), rng.gen_range(0.0..6.28f32));
+    let amp = rng.gen_range(1.0..3.0f32);
+    RgbImage::from_fn(w, h, |x, y| {
+        let d = amp * ((x as f32 * ax + px).sin() + (y as f32 * ay + py).cos()) / 2.0;
+        Rgb(tone.0.map(|c| (c as f32 + d).clamp(0.0, 255.0) as u8))
+    })
 }
 
 /// Multiply-blends `color` into `img` where `mask` has coverage, scaled by `opacity`.
-pub fn apply_ink(img: &mut RgbImage, mask: &GrayImage, ox: i32, oy: i32, color: Rgb<u8>, opacity: f32) {
+pub fn apply_ink(
+    img: &mut RgbImage,
+    mask: &GrayImage,
+    ox: i32,
+    oy: i32,
+    color: Rgb<u8>,
+    opacity: f32,
+) {
     for (mx, my, m) in mask.enumerate_pixels() {
         if m.0[0] == 0 {
             continue;
@@ -76,13 +82,18 @@ pub fn text_mask(font: &FontVec, px: f32, text: &str, spacing: f32) -> GrayImage
         if let Some(p) = prev {
             x += sf.kern(p, id);
         }
-        let glyph = id.with_scale_and_position(PxScale::from(px), ab_glyph::point(x, 2.0 + sf.ascent()));
+        let glyph =
+            id.with_scale_and_position(PxScale::from(px), ab_glyph::point(x, 2.0 + sf.ascent()));
         if let Some(outline) = font.outline_glyph(glyph) {
             let b = outline.px_bounds();
             outline.draw(|gx, gy, c| {
                 let px_ = b.min.x as i32 + gx as i32;
                 let py_ = b.min.y as i32 + gy as i32;
-                if px_ >= 0 && py_ >= 0 && (px_ as u32) < mask.width() && (py_ as u32) < mask.height() {
+                if px_ >= 0
+                    && py_ >= 0
+                    && (px_ as u32) < mask.width()
+                    && (py_ as u32) < mask.height()
+                {
                     let m = mask.get_pixel_mut(px_ as u32, py_ as u32);
                     m.0[0] = m.0[0].max((c * 255.0) as u8);
                 }
@@ -95,14 +106,31 @@ pub fn text_mask(font: &FontVec, px: f32, text: &str, spacing: f32) -> GrayImage
 }
 
 /// Draws `text` with its top-left at (x, y). Returns the drawn width.
-pub fn text(img: &mut RgbImage, font: &FontVec, px: f32, x: f32, y: f32, s: &str, color: Rgb<u8>) -> f32 {
+pub fn text(
+    img: &mut RgbImage,
+    font: &FontVec,
+    px: f32,
+    x: f32,
+    y: f32,
+    s: &str,
+    color: Rgb<u8>,
+) -> f32 {
     let mask = text_mask(font, px, s, 0.0);
     apply_ink(img, &mask, x as i32 - 2, y as i32 - 2, color, 0.95);
     mask.width() as f32 - 4.0
 }
 
 /// Draws `text` spaced out so it fills exactly `width` pixels (titles like 营 业 执 照).
-pub fn text_spread(img: &mut RgbImage, font: &FontVec, px: f32, x: f32, y: f32, width: f32, s: &str, color: Rgb<u8>) {
+pub fn text_spread(
+    img: &mut RgbImage,
+    font: &FontVec,
+    px: f32,
+    x: f32,
+    y: f32,
+    width: f32,
+    s: &str,
+    color: Rgb<u8>,
+) {
     let n = s.chars().count().max(2) as f32;
     let natural = text_width(font, px, s);
     let spacing = ((width - natural) / (n - 1.0)).max(0.0);
@@ -111,7 +139,17 @@ pub fn text_spread(img: &mut RgbImage, font: &FontVec, px: f32, x: f32, y: f32, 
 }
 
 /// Draws `text` wrapped to `width`, returning the y after the last line.
-pub fn text_wrapped(img: &mut RgbImage, font: &FontVec, px: f32, x: f32, y: f32, width: f32, s: &str, line_gap: f32, color: Rgb<u8>) -> f32 {
+pub fn text_wrapped(
+    img: &mut RgbImage,
+    font: &FontVec,
+    px: f32,
+    x: f32,
+    y: f32,
+    width: f32,
+    s: &str,
+    line_gap: f32,
+    color: Rgb<u8>,
+) -> f32 {
     let mut line = String::new();
     let mut yy = y;
     for ch in s.chars() {
@@ -250,21 +288,42 @@ fn paste_rotated(dst: &mut GrayImage, src: &GrayImage, cx: f32, cy: f32, angle: 
 /// A round red seal: ring, star, the organisation name as arc text along the top, an
 /// optional line under the star. Stamped semi-transparently with uneven ink.
 #[allow(clippy::too_many_arguments)]
-pub fn seal(img: &mut RgbImage, font: &FontVec, cx: f32, cy: f32, r: f32, arc_text: &str, bottom: &str, rng: &mut impl Rng) {
+pub fn seal(
+    img: &mut RgbImage,
+    font: &FontVec,
+    cx: f32,
+    cy: f32,
+    r: f32,
+    arc_text: &str,
+    bottom: &str,
+    rng: &mut impl Rng,
+) {
     let size = (2.0 * r + 8.0) as u32;
     let mut mask = GrayImage::new(size, size);
     let c = size as f32 / 2.0;
     ring(&mut mask, c, c, r - r * 0.03, r * 0.055);
     star(&mut mask, c, c, r * 0.3);
     let n = arc_text.chars().count().max(1);
-    let span = (200.0f32 + 25.0 * (n as f32 / 18.0).min(1.0)).to_radians().min(n as f32 * 0.42);
+    let span = (200.0f32 + 25.0 * (n as f32 / 18.0).min(1.0))
+        .to_radians()
+        .min(n as f32 * 0.42);
     let px = (r * 0.25).min(2.6 * r * span / n as f32 / 2.0);
     let text_r = r * 0.72;
     for (i, ch) in arc_text.chars().enumerate() {
-        let t = if n == 1 { 0.5 } else { i as f32 / (n - 1) as f32 };
+        let t = if n == 1 {
+            0.5
+        } else {
+            i as f32 / (n - 1) as f32
+        };
         let a = -std::f32::consts::FRAC_PI_2 - span / 2.0 + t * span;
         let gm = text_mask(font, px, &ch.to_string(), 0.0);
-        paste_rotated(&mut mask, &gm, c + text_r * a.cos(), c + text_r * a.sin(), a + std::f32::consts::FRAC_PI_2);
+        paste_rotated(
+            &mut mask,
+            &gm,
+            c + text_r * a.cos(),
+            c + text_r * a.sin(),
+            a + std::f32::consts::FRAC_PI_2,
+        );
     }
     if !bottom.is_empty() {
         let bpx = r * 0.17;
@@ -283,7 +342,11 @@ pub fn seal(img: &mut RgbImage, font: &FontVec, cx: f32, cy: f32, r: f32, arc_te
         m.0[0] = (m.0[0] as f32 * (1.0 - blotch * wave) * noise) as u8;
     }
     let opacity = rng.gen_range(0.7..0.9);
-    let color = Rgb([SEAL_RED.0[0].saturating_sub(rng.gen_range(0..30)), SEAL_RED.0[1], SEAL_RED.0[2] + rng.gen_range(0..20)]);
+    let color = Rgb([
+        SEAL_RED.0[0].saturating_sub(rng.gen_range(0..30)),
+        SEAL_RED.0[1],
+        SEAL_RED.0[2] + rng.gen_range(0..20),
+    ]);
     apply_ink(img, &mask, (cx - c) as i32, (cy - c) as i32, color, opacity);
 }
 
@@ -324,31 +387,69 @@ pub fn signature(img: &mut RgbImage, x: f32, y: f32, w: f32, h: f32, rng: &mut i
     for _ in 0..strokes {
         let seg_w = w / strokes as f32 * rng.gen_range(0.9..1.6);
         let p0 = (cursor, 10.0 + rng.gen_range(0.2..0.8) * h);
-        let p1 = (cursor + rng.gen_range(-0.2..0.6) * seg_w, 10.0 + rng.gen_range(-0.1..1.1) * h);
-        let p2 = (cursor + rng.gen_range(0.2..1.2) * seg_w, 10.0 + rng.gen_range(-0.1..1.1) * h);
+        let p1 = (
+            cursor + rng.gen_range(-0.2..0.6) * seg_w,
+            10.0 + rng.gen_range(-0.1..1.1) * h,
+        );
+        let p2 = (
+            cursor + rng.gen_range(0.2..1.2) * seg_w,
+            10.0 + rng.gen_range(-0.1..1.1) * h,
+        );
         let p3 = ((cursor + seg_w).min(w), 10.0 + rng.gen_range(0.1..0.9) * h);
         let steps = 300;
         for k in 0..=steps {
             let t = k as f32 / steps as f32;
             let u = 1.0 - t;
-            let bx = u * u * u * p0.0 + 3.0 * u * u * t * p1.0 + 3.0 * u * t * t * p2.0 + t * t * t * p3.0;
-            let by = u * u * u * p0.1 + 3.0 * u * u * t * p1.1 + 3.0 * u * t * t * p2.1 + t * t * t * p3.1;
+            let bx = u * u * u * p0.0
+                + 3.0 * u * u * t * p1.0
+                + 3.0 * u * t * t * p2.0
+                + t * t * t * p3.0;
+            let by = u * u * u * p0.1
+                + 3.0 * u * u * t * p1.1
+                + 3.0 * u * t * t * p2.1
+                + t * t * t * p3.1;
             // Pressure: thin at the ends of each stroke, as with a real pen.
             let pressure = (t * std::f32::consts::PI).sin().powf(0.5) * 0.8 + 0.2;
             dab(&mut mask, bx, by, pen * pressure, 1.0);
         }
         cursor += seg_w * rng.gen_range(0.5..0.9);
     }
-    let blue_black = if rng.gen_bool(0.5) { Rgb([20, 30, 90]) } else { INK };
+    let blue_black = if rng.gen_bool(0.5) {
+        Rgb([20, 30, 90])
+    } else {
+        INK
+    };
     apply_ink(img, &mask, x as i32 - 10, y as i32 - 10, blue_black, 0.9);
 }
 
 /// A decorative guilloche-like border: two nested frames with a wave band between them.
-pub fn ornate_border(img: &mut RgbImage, margin: u32, band: u32, color: Rgb<u8>, rng: &mut impl Rng) {
+pub fn ornate_border(
+    img: &mut RgbImage,
+    margin: u32,
+    band: u32,
+    color: Rgb<u8>,
+    rng: &mut impl Rng,
+) {
     let (w, h) = img.dimensions();
-    frame(img, margin as i32, margin as i32, w - 2 * margin, h - 2 * margin, 3, color);
+    frame(
+        img,
+        margin as i32,
+        margin as i32,
+        w - 2 * margin,
+        h - 2 * margin,
+        3,
+        color,
+    );
     let inner = margin + band;
-    frame(img, inner as i32, inner as i32, w - 2 * inner, h - 2 * inner, 2, color);
+    frame(
+        img,
+        inner as i32,
+        inner as i32,
+        w - 2 * inner,
+        h - 2 * inner,
+        2,
+        color,
+    );
     let mut mask = GrayImage::new(w, h);
     let period = rng.gen_range(10.0..22.0f32);
     let amp = band as f32 * 0.35;

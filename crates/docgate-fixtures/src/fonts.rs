@@ -61,7 +61,11 @@ fn wanted(family: &str) -> bool {
 
 fn from_fc_list() -> Vec<Candidate> {
     let out = Command::new("fc-list")
-        .args(["-f", "%{file}\t%{index}\t%{family[0]}\t%{style[0]}\n", ":lang=zh"])
+        .args([
+            "-f",
+            "%{file}\t%{index}\t%{family[0]}\t%{style[0]}\n",
+            ":lang=zh",
+        ])
         .output();
     let Ok(out) = out else { return Vec::new() };
     let text = String::from_utf8_lossy(&out.stdout);
@@ -80,13 +84,41 @@ fn from_fc_list() -> Vec<Candidate> {
 /// Known locations, for machines without fontconfig. Indices are the SC faces.
 fn from_known_paths() -> Vec<Candidate> {
     let known: [(&str, u32, &str); 7] = [
-        ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2, "Noto Sans CJK SC Regular"),
-        ("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc", 2, "Noto Sans CJK SC Bold"),
-        ("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc", 2, "Noto Serif CJK SC Regular"),
-        ("/usr/share/fonts/opentype/noto/NotoSerifCJK-Bold.ttc", 2, "Noto Serif CJK SC Bold"),
-        ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0, "WenQuanYi Zen Hei Regular"),
-        ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0, "WenQuanYi Micro Hei Regular"),
-        ("/usr/share/fonts/truetype/arphic/uming.ttc", 2, "AR PL UMing CN Light"),
+        (
+            "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+            2,
+            "Noto Sans CJK SC Regular",
+        ),
+        (
+            "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
+            2,
+            "Noto Sans CJK SC Bold",
+        ),
+        (
+            "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
+            2,
+            "Noto Serif CJK SC Regular",
+        ),
+        (
+            "/usr/share/fonts/opentype/noto/NotoSerifCJK-Bold.ttc",
+            2,
+            "Noto Serif CJK SC Bold",
+        ),
+        (
+            "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+            0,
+            "WenQuanYi Zen Hei Regular",
+        ),
+        (
+            "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+            0,
+            "WenQuanYi Micro Hei Regular",
+        ),
+        (
+            "/usr/share/fonts/truetype/arphic/uming.ttc",
+            2,
+            "AR PL UMing CN Light",
+        ),
     ];
     known
         .iter()
@@ -106,8 +138,12 @@ impl FontSet {
         cands.dedup();
         let mut faces = Vec::new();
         for (path, index, name) in cands {
-            let Ok(bytes) = std::fs::read(&path) else { continue };
-            let Ok(font) = FontVec::try_from_vec_and_index(bytes, index) else { continue };
+            let Ok(bytes) = std::fs::read(&path) else {
+                continue;
+            };
+            let Ok(font) = FontVec::try_from_vec_and_index(bytes, index) else {
+                continue;
+            };
             // A face without 营 cannot print a licence.
             if ab_glyph::Font::glyph_id(&font, '营').0 == 0 {
                 continue;
@@ -119,7 +155,12 @@ impl FontSet {
                 Style::Sans
             };
             let bold = lower.contains("bold");
-            faces.push(Face { name, font, style, bold });
+            faces.push(Face {
+                name,
+                font,
+                style,
+                bold,
+            });
         }
         if faces.is_empty() {
             return Err(FontError::NoneFound);

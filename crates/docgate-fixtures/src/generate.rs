@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use docgate_core::{
-    Decision, Defect, DocumentKind, DocumentRef, Form, GroundTruth, Outcome, Personal, RuleId, Severity, Submission, TaxpayerType,
-    Variation, Verdict,
+    Decision, Defect, DocumentKind, DocumentRef, Form, GroundTruth, Outcome, Personal, RuleId,
+    Severity, Submission, TaxpayerType, Variation, Verdict,
 };
 use image::RgbImage;
 use rand::seq::SliceRandom;
@@ -115,16 +115,24 @@ fn doc_id(k: DocumentKind) -> &'static str {
 }
 
 /// The profile's severity for a rule on a document kind (form rules: `kind = None`).
-pub fn severity(profile: &str, kind: Option<DocumentKind>, rule: RuleId) -> Result<Severity, GenError> {
+pub fn severity(
+    profile: &str,
+    kind: Option<DocumentKind>,
+    rule: RuleId,
+) -> Result<Severity, GenError> {
     let cfg = docgate_config::Config::embedded_default();
-    let p = cfg.profile(profile).ok_or_else(|| GenError::Profile(profile.to_string()))?;
+    let p = cfg
+        .profile(profile)
+        .ok_or_else(|| GenError::Profile(profile.to_string()))?;
     Ok(p.rules(kind).severity(rule))
 }
 
 /// Documents a profile requires (general taxpayer).
 fn required(profile: &str) -> Result<Vec<DocumentKind>, GenError> {
     let cfg = docgate_config::Config::embedded_default();
-    let p = cfg.profile(profile).ok_or_else(|| GenError::Profile(profile.to_string()))?;
+    let p = cfg
+        .profile(profile)
+        .ok_or_else(|| GenError::Profile(profile.to_string()))?;
     let mut v = p.required_documents.clone();
     v.extend(p.required_if_general_taxpayer.iter().copied());
     Ok(v)
@@ -145,13 +153,13 @@ fn pick_profile(defects: &[DefectKind], rng: &mut impl Rng) -> &'static str {
     }
     loop {
         let r: f64 = rng.gen();
-        let p = if r < 0.4 {
+        let p = if r < 0.32 {
             "1688"
-        } else if r < 0.72 {
+        } else if r < 0.67 {
             "default"
-        } else if r < 0.82 {
+        } else if r < 0.8 {
             "alibaba_intl"
-        } else if r < 0.92 {
+        } else if r < 0.9 {
             "ec_public_service"
         } else {
             "single_window"
@@ -167,11 +175,21 @@ fn pick_profile(defects: &[DefectKind], rng: &mut impl Rng) -> &'static str {
 
 /// Changes one character of a Chinese name to a look-alike-free different character.
 fn one_char_off(s: &str, rng: &mut impl Rng) -> String {
-    const SUBST: &[char] = &['华', '瑞', '泰', '鑫', '达', '盛', '宏', '源', '伟', '明', '芳', '军', '杰', '涛'];
+    const SUBST: &[char] = &[
+        '华', '瑞', '泰', '鑫', '达', '盛', '宏', '源', '伟', '明', '芳', '军', '杰', '涛',
+    ];
     let chars: Vec<char> = s.chars().collect();
     // Only change a brand/given-name character, never the legal form suffix.
-    let limit = chars.len().min(if chars.len() > 6 { chars.len() - 4 } else { chars.len() });
-    let start = if chars.len() > 6 { 2 } else { 1.min(chars.len() - 1) };
+    let limit = chars.len().min(if chars.len() > 6 {
+        chars.len() - 4
+    } else {
+        chars.len()
+    });
+    let start = if chars.len() > 6 {
+        2
+    } else {
+        1.min(chars.len() - 1)
+    };
     loop {
         let pos = rng.gen_range(start..limit.max(start + 1));
         let c = *SUBST.choose(rng).unwrap_or(&'华');
@@ -188,7 +206,11 @@ fn code_typo(code: &str, avoid_org: bool, rng: &mut impl Rng) -> String {
     const ALNUM: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
     let chars: Vec<char> = code.chars().collect();
     loop {
-        let pos = if avoid_org { *[2usize, 3, 4, 5, 6, 7, 17].choose(rng).unwrap_or(&17) } else { rng.gen_range(2..18) };
+        let pos = if avoid_org {
+            *[2usize, 3, 4, 5, 6, 7, 17].choose(rng).unwrap_or(&17)
+        } else {
+            rng.gen_range(2..18)
+        };
         let mut v = chars.clone();
         v[pos] = ALNUM[rng.gen_range(0..ALNUM.len())] as char;
         let s: String = v.into_iter().collect();
@@ -208,11 +230,16 @@ struct Built {
 pub fn generate(opts: &Options) -> Result<Vec<IndexEntry>, GenError> {
     let fonts = FontSet::discover()?;
     let plan = schedule(opts.count, (opts.seed % 20) as usize);
-    let io = |path: &Path, source| GenError::Io { path: path.to_path_buf(), source };
+    let io = |path: &Path, source| GenError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     std::fs::create_dir_all(&opts.out).map_err(|e| io(&opts.out, e))?;
     let mut index = Vec::new();
     for (i, defects) in plan.iter().enumerate() {
-        let mut rng = ChaCha8Rng::seed_from_u64(opts.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (i as u64 + 1));
+        let mut rng = ChaCha8Rng::seed_from_u64(
+            opts.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (i as u64 + 1),
+        );
         let id = format!("FX{}-{:04}", opts.seed, i + 1);
         let built = build(&id, defects, &fonts, opts.as_of, &mut rng)?;
         let dir = opts.out.join(&id);
@@ -242,7 +269,12 @@ pub fn generate(opts: &Options) -> Result<Vec<IndexEntry>, GenError> {
                 .iter()
                 .map(|d| format!("{}@{}", d.rule, d.document.as_deref().unwrap_or("form")))
                 .collect(),
-            documents: built.submission.documents.iter().map(|d| d.uri.clone()).collect(),
+            documents: built
+                .submission
+                .documents
+                .iter()
+                .map(|d| d.uri.clone())
+                .collect(),
         });
     }
     let p = opts.out.join("index.json");
@@ -263,27 +295,60 @@ mod erased {
     }
 }
 
-fn build(id: &str, defects: &[DefectKind], fonts: &FontSet, as_of: NaiveDate, rng: &mut ChaCha8Rng) -> Result<Built, GenError> {
+fn build(
+    id: &str,
+    defects: &[DefectKind],
+    fonts: &FontSet,
+    as_of: NaiveDate,
+    rng: &mut ChaCha8Rng,
+) -> Result<Built, GenError> {
     let has = |k: DefectKind| defects.contains(&k);
     let profile = pick_profile(defects, rng);
-    let layout = if !has(DefectKind::FormCreditCode) && !has(DefectKind::MatchCreditCode) && profile != "single_window" && rng.gen_bool(0.2) {
+    let layout = if !has(DefectKind::FormCreditCode)
+        && !has(DefectKind::MatchCreditCode)
+        && profile != "single_window"
+        && rng.gen_bool(0.2)
+    {
         Layout::Old
     } else {
         Layout::Current
     };
-    let company = people::company(rng, as_of, has(DefectKind::LicenseTerm), has(DefectKind::IdExpiry));
+    let company = people::company(
+        rng,
+        as_of,
+        has(DefectKind::LicenseTerm),
+        has(DefectKind::IdExpiry),
+        layout == Layout::Old,
+    );
     let mut truth_defects: Vec<(Defect, Verdict)> = Vec::new();
     let mut variations: Vec<Variation> = Vec::new();
-    let defect = |rule: RuleId, doc: Option<&str>, label: String, level: f64| Defect { rule, document: doc.map(str::to_string), label, level: (level.clamp(0.0, 1.0) * 100.0).round() / 100.0 };
+    let defect = |rule: RuleId, doc: Option<&str>, label: String, level: f64| Defect {
+        rule,
+        document: doc.map(str::to_string),
+        label,
+        level: (level.clamp(0.0, 1.0) * 100.0).round() / 100.0,
+    };
 
     // Documents: required by the profile, needed by the defects, plus optional extras.
     let mut kinds: Vec<DocumentKind> = required(profile)?;
     for d in defects {
         kinds.extend_from_slice(d.needs());
     }
-    for k in [DocumentKind::IdCardFront, DocumentKind::VatInvoice, DocumentKind::AuthorizationLetter, DocumentKind::BankPermit] {
-        let p = if profile == "alibaba_intl" { 0.15 } else { 0.25 };
-        if rng.gen_bool(p) && !(has(DefectKind::MatchCompanyName) && matches!(k, DocumentKind::VatInvoice | DocumentKind::BankPermit)) {
+    for k in [
+        DocumentKind::IdCardFront,
+        DocumentKind::VatInvoice,
+        DocumentKind::AuthorizationLetter,
+        DocumentKind::BankPermit,
+    ] {
+        let p = if profile == "alibaba_intl" {
+            0.1
+        } else {
+            0.15
+        };
+        if rng.gen_bool(p)
+            && !(has(DefectKind::MatchCompanyName)
+                && matches!(k, DocumentKind::VatInvoice | DocumentKind::BankPermit))
+        {
             kinds.push(k);
         }
     }
@@ -300,13 +365,30 @@ fn build(id: &str, defects: &[DefectKind], fonts: &FontSet, as_of: NaiveDate, rn
         let cands: &[DocumentKind] = match d {
             DefectKind::FileSize | DefectKind::Format => &[BusinessLicense],
             DefectKind::Color => &[BusinessLicense, IdCardFront, BankPermit],
-            DefectKind::Glare | DefectKind::Corners => &[IdCardFront, IdCardBack, BusinessLicense, BankPermit],
-            _ => &[BusinessLicense, IdCardFront, IdCardBack, BankPermit, AuthorizationLetter, VatInvoice],
+            DefectKind::Glare | DefectKind::Corners => {
+                &[IdCardFront, IdCardBack, BusinessLicense, BankPermit]
+            }
+            _ => &[
+                BusinessLicense,
+                IdCardFront,
+                IdCardBack,
+                BankPermit,
+                AuthorizationLetter,
+                VatInvoice,
+            ],
         };
         let used: Vec<DocumentKind> = image_targets.values().copied().collect();
-        let mut free: Vec<DocumentKind> = cands.iter().copied().filter(|k| kinds.contains(k) && !used.contains(k)).collect();
+        let mut free: Vec<DocumentKind> = cands
+            .iter()
+            .copied()
+            .filter(|k| kinds.contains(k) && !used.contains(k))
+            .collect();
         if free.is_empty() {
-            free = cands.iter().copied().filter(|k| !used.contains(k)).collect();
+            free = cands
+                .iter()
+                .copied()
+                .filter(|k| !used.contains(k))
+                .collect();
         }
         if free.is_empty() {
             free = vec![cands[0]];
@@ -322,17 +404,37 @@ fn build(id: &str, defects: &[DefectKind], fonts: &FontSet, as_of: NaiveDate, rn
     kinds.sort();
     kinds.dedup();
 
-    let invoice_kind = if rng.gen_bool(0.5) { InvoiceKind::Paper } else { InvoiceKind::Digital };
+    let invoice_kind = if rng.gen_bool(0.5) {
+        InvoiceKind::Paper
+    } else {
+        InvoiceKind::Digital
+    };
     for &k in &kinds {
         let capture = match k {
             DocumentKind::IdCardFront | DocumentKind::IdCardBack => Capture::Photo,
-            DocumentKind::VatInvoice if invoice_kind == InvoiceKind::Digital && rng.gen_bool(0.7) => Capture::Pdf,
+            DocumentKind::VatInvoice
+                if invoice_kind == InvoiceKind::Digital && rng.gen_bool(0.7) =>
+            {
+                Capture::Pdf
+            }
             DocumentKind::VatInvoice => Capture::Scan,
             _ if rng.gen_bool(0.5) => Capture::Photo,
             _ => Capture::Scan,
         };
-        let q = rng.gen_range(76..=90);
-        plans.insert(k, DocPlan { id: doc_id(k), kind: k, capture, encoding: Encoding::Jpeg(q), effects: Vec::new(), cut_corners: 0, cut_frac: 0.0, oversize: false });
+        let q = rng.gen_range(75..=85);
+        plans.insert(
+            k,
+            DocPlan {
+                id: doc_id(k),
+                kind: k,
+                capture,
+                encoding: Encoding::Jpeg(q),
+                effects: Vec::new(),
+                cut_corners: 0,
+                cut_frac: 0.0,
+                oversize: false,
+            },
+        );
     }
     // An image defect never targets a born-digital PDF.
     for k in image_targets.values() {
@@ -351,20 +453,46 @@ fn build(id: &str, defects: &[DefectKind], fonts: &FontSet, as_of: NaiveDate, rn
                 if rng.gen_bool(0.6) {
                     let sigma: f32 = rng.gen_range(2.2..5.5);
                     p.effects.push(Effect::Gaussian(sigma));
-                    truth_defects.push((defect(RuleId::ImageBlur, doc, format!("gaussian blur sigma={sigma:.1}"), (sigma as f64 - 2.0) / 3.5), Verdict::Violated));
+                    truth_defects.push((
+                        defect(
+                            RuleId::ImageBlur,
+                            doc,
+                            format!("gaussian blur sigma={sigma:.1}"),
+                            (sigma as f64 - 2.0) / 3.5,
+                        ),
+                        Verdict::Violated,
+                    ));
                 } else {
                     let len = rng.gen_range(12..40u32);
                     let angle: f32 = rng.gen_range(0.0..180.0);
                     p.effects.push(Effect::Motion(len, angle));
-                    truth_defects.push((defect(RuleId::ImageBlur, doc, format!("motion blur length={len}px angle={angle:.0}deg"), (len as f64 - 10.0) / 30.0), Verdict::Violated));
+                    truth_defects.push((
+                        defect(
+                            RuleId::ImageBlur,
+                            doc,
+                            format!("motion blur length={len}px angle={angle:.0}deg"),
+                            (len as f64 - 10.0) / 30.0,
+                        ),
+                        Verdict::Violated,
+                    ));
                 }
             }
             DefectKind::Corners => {
                 p.capture = Capture::Photo;
-                p.cut_corners = if rng.gen_bool(0.6) { 1 } else { rng.gen_range(2..=3) };
+                // One corner barely out, one side's two corners out, or too close (all cut).
+                p.cut_corners = *[1usize, 1, 2, 4].choose(rng).unwrap_or(&1);
                 p.cut_frac = rng.gen_range(0.01..0.08);
                 truth_defects.push((
-                    defect(RuleId::ImageCorners, doc, format!("{} corner(s) outside the frame by {:.1}% of the frame", p.cut_corners, p.cut_frac * 100.0), p.cut_frac as f64 * 10.0 + 0.2 * (p.cut_corners as f64 - 1.0)),
+                    defect(
+                        RuleId::ImageCorners,
+                        doc,
+                        format!(
+                            "{} corner(s) outside the frame by {:.1}% of the frame",
+                            p.cut_corners,
+                            p.cut_frac * 100.0
+                        ),
+                        p.cut_frac as f64 * 10.0 + 0.2 * (p.cut_corners as f64 - 1.0),
+                    ),
                     Verdict::Violated,
                 ));
             }
@@ -372,23 +500,61 @@ fn build(id: &str, defects: &[DefectKind], fonts: &FontSet, as_of: NaiveDate, rn
                 let min = min_short_side(*k);
                 let short = (min as f32 * rng.gen_range(0.45..0.9)) as u32;
                 p.effects.push(Effect::Downscale(short));
-                truth_defects.push((defect(RuleId::ImageResolution, doc, format!("downscaled to short side {short}px (minimum {min}px)"), 1.0 - short as f64 / min as f64), Verdict::Violated));
+                truth_defects.push((
+                    defect(
+                        RuleId::ImageResolution,
+                        doc,
+                        format!("downscaled to short side {short}px (minimum {min}px)"),
+                        1.0 - short as f64 / min as f64,
+                    ),
+                    Verdict::Violated,
+                ));
             }
             DefectKind::FileSize => {
                 p.oversize = true;
                 p.encoding = Encoding::Png;
-                truth_defects.push((defect(RuleId::ImageFileSize, doc, "PNG above 2 MiB (alibaba_intl limit 2097152 bytes)".into(), 0.5), Verdict::Violated));
+                truth_defects.push((
+                    defect(
+                        RuleId::ImageFileSize,
+                        doc,
+                        "PNG above 2 MiB (alibaba_intl limit 2097152 bytes)".into(),
+                        0.5,
+                    ),
+                    Verdict::Violated,
+                ));
             }
             DefectKind::Format => {
-                p.encoding = if rng.gen_bool(0.5) { Encoding::Bmp } else { Encoding::WebP };
-                truth_defects.push((defect(RuleId::ImageFormat, doc, format!("uploaded as {}", p.encoding.ext().to_uppercase()), 1.0), Verdict::Violated));
+                p.encoding = *[Encoding::Bmp, Encoding::WebP, Encoding::WebP, Encoding::Gif]
+                    .choose(rng)
+                    .unwrap_or(&Encoding::WebP);
+                // Lossless formats are big; keep the document just above the resolution
+                // minimum (scan padding is at most 3 % a side) so that only the format is wrong.
+                let short = rng.gen_range(645..700u32);
+                p.effects.push(Effect::Downscale(short));
+                p.capture = Capture::Scan;
+                truth_defects.push((
+                    defect(
+                        RuleId::ImageFormat,
+                        doc,
+                        format!("uploaded as {}", p.encoding.ext().to_uppercase()),
+                        1.0,
+                    ),
+                    Verdict::Violated,
+                ));
             }
             DefectKind::Color => {
                 p.capture = Capture::Scan;
                 let seal_after = *k != DocumentKind::IdCardFront && rng.gen_bool(0.5);
                 p.effects.push(Effect::Copy { seal_after });
-                let label = if seal_after { "greyscale photocopy with a red company seal stamped on the copy afterwards" } else { "greyscale photocopy (desaturated, contrast crushed, toner noise)" };
-                truth_defects.push((defect(RuleId::ImageColor, doc, label.into(), 1.0), Verdict::Violated));
+                let label = if seal_after {
+                    "greyscale photocopy with a red company seal stamped on the copy afterwards"
+                } else {
+                    "greyscale photocopy (desaturated, contrast crushed, toner noise)"
+                };
+                truth_defects.push((
+                    defect(RuleId::ImageColor, doc, label.into(), 1.0),
+                    Verdict::Violated,
+                ));
             }
             DefectKind::Glare => {
                 p.capture = Capture::Photo;
@@ -405,59 +571,145 @@ fn build(id: &str, defects: &[DefectKind], fonts: &FontSet, as_of: NaiveDate, rn
     let lic_seal = !has(DefectKind::LicenseSeal);
     let letter_seal = !has(DefectKind::LetterSeal);
     if !lic_seal {
-        truth_defects.push((defect(RuleId::LicenseSeal, Some("lic"), "registration authority seal missing".into(), 1.0), Verdict::Violated));
+        truth_defects.push((
+            defect(
+                RuleId::LicenseSeal,
+                Some("lic"),
+                "registration authority seal missing".into(),
+                1.0,
+            ),
+            Verdict::Violated,
+        ));
     }
     if !letter_seal {
-        truth_defects.push((defect(RuleId::LetterSeal, Some("auth"), "company seal missing from the authorization letter".into(), 1.0), Verdict::Violated));
+        truth_defects.push((
+            defect(
+                RuleId::LetterSeal,
+                Some("auth"),
+                "company seal missing from the authorization letter".into(),
+                1.0,
+            ),
+            Verdict::Violated,
+        ));
     }
     if has(DefectKind::LicenseTerm) {
         let end = company.term_end.unwrap_or(as_of);
         let days = (as_of - end).num_days();
-        truth_defects.push((defect(RuleId::LicenseTerm, Some("lic"), format!("licence term ended {end}, {days} days before as-of"), days as f64 / 365.0), Verdict::Violated));
+        truth_defects.push((
+            defect(
+                RuleId::LicenseTerm,
+                Some("lic"),
+                format!("licence term ended {end}, {days} days before as-of"),
+                days as f64 / 365.0,
+            ),
+            Verdict::Violated,
+        ));
     }
     if has(DefectKind::IdExpiry) {
         let end = company.rep.valid_to.unwrap_or(as_of);
         let days = (as_of - end).num_days();
-        truth_defects.push((defect(RuleId::IdExpiry, Some("idb"), format!("ID card expired {end}, {days} days before as-of"), days as f64 / 365.0), Verdict::Violated));
+        truth_defects.push((
+            defect(
+                RuleId::IdExpiry,
+                Some("idb"),
+                format!("ID card expired {end}, {days} days before as-of"),
+                days as f64 / 365.0,
+            ),
+            Verdict::Violated,
+        ));
     }
 
     // The invoice.
-    let buyer = people::company(rng, as_of, false, false);
-    let rate = if has(DefectKind::TaxRate) { *[3u32, 3, 1].choose(rng).unwrap_or(&3) } else { *[13u32, 13, 9, 6].choose(rng).unwrap_or(&13) };
+    let buyer = people::company(rng, as_of, false, false, false);
+    let rate = if has(DefectKind::TaxRate) {
+        *[3u32, 3, 1].choose(rng).unwrap_or(&3)
+    } else {
+        *[13u32, 13, 9, 6].choose(rng).unwrap_or(&13)
+    };
     if has(DefectKind::TaxRate) {
-        truth_defects.push((defect(RuleId::InvoiceTaxRate, Some("inv"), format!("small-scale tax rate {rate}%"), 1.0), Verdict::Violated));
+        truth_defects.push((
+            defect(
+                RuleId::InvoiceTaxRate,
+                Some("inv"),
+                format!("small-scale tax rate {rate}%"),
+                1.0,
+            ),
+            Verdict::Violated,
+        ));
     }
     let age = if has(DefectKind::InvoiceDate) {
         let a = rng.gen_range(95..420i64);
-        truth_defects.push((defect(RuleId::InvoiceDate, Some("inv"), format!("issued {a} days before as-of (window 90)"), (a as f64 - 90.0) / 300.0), Verdict::Violated));
+        truth_defects.push((
+            defect(
+                RuleId::InvoiceDate,
+                Some("inv"),
+                format!("issued {a} days before as-of (window 90)"),
+                (a as f64 - 90.0) / 300.0,
+            ),
+            Verdict::Violated,
+        ));
         a
     } else if kinds.contains(&DocumentKind::VatInvoice) && rng.gen_bool(0.2) {
         let a = rng.gen_range(80..=88i64);
-        variations.push(Variation { document: Some("inv".into()), label: format!("invoice {a} days old, inside the 90-day window") });
+        variations.push(Variation {
+            document: Some("inv".into()),
+            label: format!("invoice {a} days old, inside the 90-day window"),
+        });
         a
     } else {
         rng.gen_range(3..75i64)
     };
     let (seller_name, seller_tax) = if has(DefectKind::MatchInvoiceSeller) {
-        let other = people::company(rng, as_of, false, false);
-        truth_defects.push((defect(RuleId::MatchInvoiceSeller, Some("inv"), "invoice issued by another company (the company is not the seller)".into(), 1.0), Verdict::Violated));
+        let other = people::company(rng, as_of, false, false, false);
+        truth_defects.push((
+            defect(
+                RuleId::MatchInvoiceSeller,
+                Some("inv"),
+                "invoice issued by another company (the company is not the seller)".into(),
+                1.0,
+            ),
+            Verdict::Violated,
+        ));
         (other.name, other.credit_code)
     } else {
         (company.name.clone(), company.credit_code.clone())
     };
-    let invoice = Invoice::random(rng, invoice_kind, as_of - chrono::Duration::days(age), (&seller_name, &seller_tax), (&buyer.name, &buyer.credit_code), rate);
+    let invoice = Invoice::random(
+        rng,
+        invoice_kind,
+        as_of - chrono::Duration::days(age),
+        (&seller_name, &seller_tax),
+        (&buyer.name, &buyer.credit_code),
+        rate,
+    );
 
     // The bank account.
     let account_name = if has(DefectKind::MatchBankAccountName) {
-        let other = if rng.gen_bool(0.5) { company.rep.name.clone() } else { people::company(rng, as_of, false, false).name };
-        truth_defects.push((defect(RuleId::MatchBankAccountName, Some("bank"), "account held in another name".into(), 1.0), Verdict::Violated));
+        let other = if rng.gen_bool(0.5) {
+            company.rep.name.clone()
+        } else {
+            people::company(rng, as_of, false, false, false).name
+        };
+        truth_defects.push((
+            defect(
+                RuleId::MatchBankAccountName,
+                Some("bank"),
+                "account held in another name".into(),
+                1.0,
+            ),
+            Verdict::Violated,
+        ));
         other
     } else {
         company.name.clone()
     };
 
     // The form: the truth, then the mismatches.
-    let code_on_licence = if layout == Layout::Old { company.registration_number.clone() } else { company.credit_code.clone() };
+    let code_on_licence = if layout == Layout::Old {
+        company.registration_number.clone()
+    } else {
+        company.credit_code.clone()
+    };
     let mut form = Form {
         company_name: Some(company.name.clone()),
         credit_code: Some(code_on_licence.clone()),
@@ -465,37 +717,95 @@ fn build(id: &str, defects: &[DefectKind], fonts: &FontSet, as_of: NaiveDate, rn
         legal_rep_name: Some(Personal::new(company.rep.name.clone())),
         legal_rep_id_number: Some(Personal::new(company.rep.id_number.clone())),
         taxpayer_type: Some(TaxpayerType::General),
-        bank_account_name: kinds.contains(&DocumentKind::BankPermit).then(|| company.name.clone()),
+        bank_account_name: kinds
+            .contains(&DocumentKind::BankPermit)
+            .then(|| company.name.clone()),
         bank_account_number: None,
     };
     if has(DefectKind::FormCreditCode) {
         let typo = code_typo(&company.credit_code, profile == "single_window", rng);
-        truth_defects.push((defect(RuleId::FormCreditCode, None, "form credit code has one wrong character (check character fails)".into(), 0.5), Verdict::Violated));
+        truth_defects.push((
+            defect(
+                RuleId::FormCreditCode,
+                None,
+                "form credit code has one wrong character (check character fails)".into(),
+                0.5,
+            ),
+            Verdict::Violated,
+        ));
         // A careful reviewer also sees the form disagree with the licence, by one character.
-        truth_defects.push((defect(RuleId::MatchCreditCode, Some("lic"), "form credit code one character off the licence (consequence of the form typo)".into(), 0.1), Verdict::Uncertain));
+        truth_defects.push((
+            defect(
+                RuleId::MatchCreditCode,
+                Some("lic"),
+                "form credit code one character off the licence (consequence of the form typo)"
+                    .into(),
+                0.1,
+            ),
+            Verdict::Uncertain,
+        ));
         form.credit_code = Some(typo);
     }
     if has(DefectKind::MatchCreditCode) {
         let division = &company.credit_code[2..8];
         let other = people::credit_code(rng, division, false);
-        truth_defects.push((defect(RuleId::MatchCreditCode, Some("lic"), "form credit code is a different valid code".into(), 1.0), Verdict::Violated));
+        truth_defects.push((
+            defect(
+                RuleId::MatchCreditCode,
+                Some("lic"),
+                "form credit code is a different valid code".into(),
+                1.0,
+            ),
+            Verdict::Violated,
+        ));
         form.credit_code = Some(other);
     }
     if profile == "single_window" {
-        form.organization_code = form.credit_code.as_ref().and_then(|c| c.get(8..17)).map(str::to_string);
+        form.organization_code = form
+            .credit_code
+            .as_ref()
+            .and_then(|c| c.get(8..17))
+            .map(str::to_string);
     }
     if has(DefectKind::MatchCompanyName) {
-        let near = rng.gen_bool(0.5) || !(company.name.ends_with("有限公司") || company.name.ends_with("有限责任公司"));
+        let near = rng.gen_bool(0.5)
+            || !(company.name.ends_with("有限公司") || company.name.ends_with("有限责任公司"));
         let (name, label, verdict, level) = if near {
-            (one_char_off(&company.name, rng), "form company name one character different (OCR-slip-like)", Verdict::Uncertain, 0.2)
+            (
+                one_char_off(&company.name, rng),
+                "form company name one character different (OCR-slip-like)",
+                Verdict::Uncertain,
+                0.2,
+            )
         } else if company.name.ends_with("有限责任公司") {
-            (company.name.replace("有限责任公司", "有限公司"), "form says 有限公司, licence says 有限责任公司 (a different legal name)", Verdict::Violated, 0.6)
+            (
+                company.name.replace("有限责任公司", "有限公司"),
+                "form says 有限公司, licence says 有限责任公司 (a different legal name)",
+                Verdict::Violated,
+                0.6,
+            )
         } else {
-            (format!("{}有限责任公司", company.name.trim_end_matches("有限公司")), "form says 有限责任公司, licence says 有限公司 (a different legal name)", Verdict::Violated, 0.6)
+            (
+                format!("{}有限责任公司", company.name.trim_end_matches("有限公司")),
+                "form says 有限责任公司, licence says 有限公司 (a different legal name)",
+                Verdict::Violated,
+                0.6,
+            )
         };
-        for k in [DocumentKind::BusinessLicense, DocumentKind::AuthorizationLetter] {
+        for k in [
+            DocumentKind::BusinessLicense,
+            DocumentKind::AuthorizationLetter,
+        ] {
             if kinds.contains(&k) {
-                truth_defects.push((defect(RuleId::MatchCompanyName, Some(doc_id(k)), label.into(), level), verdict));
+                truth_defects.push((
+                    defect(
+                        RuleId::MatchCompanyName,
+                        Some(doc_id(k)),
+                        label.into(),
+                        level,
+                    ),
+                    verdict,
+                ));
             }
         }
         form.company_name = Some(name);
@@ -514,20 +824,44 @@ fn build(id: &str, defects: &[DefectKind], fonts: &FontSet, as_of: NaiveDate, rn
             }
         };
         let (label, verdict, level) = if near {
-            ("form legal representative one character different (OCR-slip-like)", Verdict::Uncertain, 0.2)
+            (
+                "form legal representative one character different (OCR-slip-like)",
+                Verdict::Uncertain,
+                0.2,
+            )
         } else {
-            ("form legal representative is a different person", Verdict::Violated, 1.0)
+            (
+                "form legal representative is a different person",
+                Verdict::Violated,
+                1.0,
+            )
         };
         for k in [DocumentKind::BusinessLicense, DocumentKind::IdCardFront] {
             if kinds.contains(&k) {
-                truth_defects.push((defect(RuleId::MatchLegalRepName, Some(doc_id(k)), label.into(), level), verdict));
+                truth_defects.push((
+                    defect(
+                        RuleId::MatchLegalRepName,
+                        Some(doc_id(k)),
+                        label.into(),
+                        level,
+                    ),
+                    verdict,
+                ));
             }
         }
         form.legal_rep_name = Some(Personal::new(name));
     }
     if has(DefectKind::MatchLegalRepId) {
         let other = people::person(rng, as_of, false);
-        truth_defects.push((defect(RuleId::MatchLegalRepIdNumber, Some("idf"), "form ID number belongs to another person (valid checksum)".into(), 1.0), Verdict::Violated));
+        truth_defects.push((
+            defect(
+                RuleId::MatchLegalRepIdNumber,
+                Some("idf"),
+                "form ID number belongs to another person (valid checksum)".into(),
+                1.0,
+            ),
+            Verdict::Violated,
+        ));
         form.legal_rep_id_number = Some(Personal::new(other.id_number));
     }
 
@@ -536,39 +870,64 @@ fn build(id: &str, defects: &[DefectKind], fonts: &FontSet, as_of: NaiveDate, rn
         if !has(DefectKind::MatchCompanyName) {
             if name.contains('（') && rng.gen_bool(0.7) {
                 form.company_name = Some(name.replace('（', "(").replace('）', ")"));
-                variations.push(Variation { document: None, label: "form company name uses half-width brackets ()".into() });
+                variations.push(Variation {
+                    document: None,
+                    label: "form company name uses half-width brackets ()".into(),
+                });
             } else if rng.gen_bool(0.15) {
                 let mut c: Vec<char> = name.chars().collect();
                 let pos = rng.gen_range(1..c.len());
                 c.insert(pos, ' ');
                 form.company_name = Some(format!("{} ", c.into_iter().collect::<String>()));
-                variations.push(Variation { document: None, label: "form company name has extra spaces".into() });
+                variations.push(Variation {
+                    document: None,
+                    label: "form company name has extra spaces".into(),
+                });
             }
         }
     }
 
     // Harmless image variations, on documents without an image defect.
     let targeted: Vec<DocumentKind> = image_targets.values().copied().collect();
-    for p in plans.values_mut().filter(|p| !targeted.contains(&p.kind) && p.capture != Capture::Pdf) {
+    for p in plans
+        .values_mut()
+        .filter(|p| !targeted.contains(&p.kind) && p.capture != Capture::Pdf)
+    {
         let r: f64 = rng.gen();
         let doc = Some(p.id.to_string());
         if r < 0.12 {
             let sigma: f32 = rng.gen_range(0.7..1.2);
             p.effects.push(Effect::Gaussian(sigma));
-            variations.push(Variation { document: doc, label: format!("mild gaussian blur sigma={sigma:.1}") });
+            variations.push(Variation {
+                document: doc,
+                label: format!("mild gaussian blur sigma={sigma:.1}"),
+            });
         } else if r < 0.2 {
             let q = rng.gen_range(62..72u8);
             p.encoding = Encoding::Jpeg(q);
-            variations.push(Variation { document: doc, label: format!("JPEG quality {q}") });
-        } else if r < 0.27 && p.capture == Capture::Scan && p.kind == DocumentKind::BusinessLicense {
+            variations.push(Variation {
+                document: doc,
+                label: format!("JPEG quality {q}"),
+            });
+        } else if r < 0.27 && p.capture == Capture::Scan && p.kind == DocumentKind::BusinessLicense
+        {
             let min = min_short_side(p.kind);
             let short = (min as f32 * rng.gen_range(1.12..1.25)) as u32;
             p.effects.push(Effect::Downscale(short));
-            variations.push(Variation { document: doc, label: format!("downscaled to short side {short}px, above the {min}px minimum") });
+            variations.push(Variation {
+                document: doc,
+                label: format!("downscaled to short side {short}px, above the {min}px minimum"),
+            });
         } else if r < 0.34 && p.capture == Capture::Photo {
             let strength: f32 = rng.gen_range(0.25..0.5);
-            p.effects.push(Effect::Glare { strength, frac: 0.05 });
-            variations.push(Variation { document: doc, label: format!("soft unsaturated light reflection strength {strength:.2}") });
+            p.effects.push(Effect::Glare {
+                strength,
+                frac: 0.05,
+            });
+            variations.push(Variation {
+                document: doc,
+                label: format!("soft unsaturated light reflection strength {strength:.2}"),
+            });
         }
     }
 
@@ -585,34 +944,72 @@ fn build(id: &str, defects: &[DefectKind], fonts: &FontSet, as_of: NaiveDate, rn
     };
     for p in plans.values() {
         let flat: Flat = match p.kind {
-            DocumentKind::BusinessLicense => docs::license::render(&company, layout, lic_seal, fonts, rng),
+            DocumentKind::BusinessLicense => {
+                docs::license::render(&company, as_of, layout, lic_seal, fonts, rng)
+            }
             DocumentKind::IdCardFront => docs::id_card::front(&company.rep, fonts, rng),
             DocumentKind::IdCardBack => docs::id_card::back(&company.rep, fonts, rng),
             DocumentKind::VatInvoice => docs::invoice::render(&invoice, fonts, rng),
-            DocumentKind::AuthorizationLetter => docs::letter::render(&company, platform, as_of - chrono::Duration::days(rng.gen_range(1..30)), letter_seal, fonts, rng),
-            DocumentKind::BankPermit => docs::bank::render(&company, &account_name, company.established + chrono::Duration::days(rng.gen_range(10..200)), fonts, rng),
+            DocumentKind::AuthorizationLetter => docs::letter::render(
+                &company,
+                platform,
+                as_of - chrono::Duration::days(rng.gen_range(1..30)),
+                letter_seal,
+                fonts,
+                rng,
+            ),
+            DocumentKind::BankPermit => docs::bank::render(
+                &company,
+                &account_name,
+                company.established + chrono::Duration::days(rng.gen_range(10..200)),
+                fonts,
+                rng,
+            ),
         };
         fields.insert(p.id.to_string(), flat.fields.clone());
         let (name, bytes) = if p.capture == Capture::Pdf {
-            let b = docs::pdf::write(&invoice).map_err(|e| GenError::Encode(format!("{id}/{}.pdf: {e}", p.id)))?;
-            variations.push(Variation { document: Some(p.id.into()), label: "born-digital PDF with a text layer".into() });
+            let b = docs::pdf::write(&invoice)
+                .map_err(|e| GenError::Encode(format!("{id}/{}.pdf: {e}", p.id)))?;
+            variations.push(Variation {
+                document: Some(p.id.into()),
+                label: "born-digital PDF with a text layer".into(),
+            });
             (format!("{}.pdf", p.id), b)
         } else {
-            let img = capture(p, &flat, &company, fonts, &mut variations, rng);
-            let mut bytes = photo::encode(&img, p.encoding).map_err(|e| GenError::Encode(format!("{id}/{}: {e}", p.id)))?;
+            let mut corners_out = None;
+            let img = capture(p, &flat, &company, fonts, &mut variations, &mut corners_out, rng);
+            // Label the corner defect with what the photo really shows.
+            if let (Some(n), true) = (corners_out, p.cut_corners > 0) {
+                for (d, _) in truth_defects.iter_mut() {
+                    if d.rule == RuleId::ImageCorners && d.document.as_deref() == Some(p.id) {
+                        d.label = format!("{n} corner(s) outside the frame, by up to {:.1}% of the frame", p.cut_frac * 100.0);
+                    }
+                }
+            }
+            let mut bytes = photo::encode(&img, p.encoding)
+                .map_err(|e| GenError::Encode(format!("{id}/{}: {e}", p.id)))?;
             if p.oversize {
-                bytes = oversize_png(&img, rng).map_err(|e| GenError::Encode(format!("{id}/{}: {e}", p.id)))?;
+                bytes = oversize_png(&img, rng)
+                    .map_err(|e| GenError::Encode(format!("{id}/{}: {e}", p.id)))?;
             }
             (format!("{}.{}", p.id, p.encoding.ext()), bytes)
         };
-        documents.push(DocumentRef { id: p.id.to_string(), kind: p.kind.as_str().to_string(), uri: name.clone() });
+        documents.push(DocumentRef {
+            id: p.id.to_string(),
+            kind: p.kind.as_str().to_string(),
+            uri: name.clone(),
+        });
         files.push((name, bytes));
     }
 
     // Expected decision: the worst outcome of the defects under the profile's severities.
     let mut worst = Outcome::Pass;
     for (d, verdict) in &truth_defects {
-        let kind = d.document.as_deref().and_then(|doc| documents.iter().find(|r| r.id == doc)).and_then(|r| r.kind());
+        let kind = d
+            .document
+            .as_deref()
+            .and_then(|doc| documents.iter().find(|r| r.id == doc))
+            .and_then(|r| r.kind());
         let sev = severity(profile, kind, d.rule)?;
         if let Some(o) = verdict.outcome(sev) {
             worst = worst.max(o);
@@ -623,7 +1020,12 @@ fn build(id: &str, defects: &[DefectKind], fonts: &FontSet, as_of: NaiveDate, rn
         Outcome::Review => Decision::Review,
         _ => Decision::Pass,
     };
-    let submission = Submission { submission_id: id.to_string(), profile: profile.to_string(), form, documents };
+    let submission = Submission {
+        submission_id: id.to_string(),
+        profile: profile.to_string(),
+        form,
+        documents,
+    };
     let truth = GroundTruth {
         submission_id: id.to_string(),
         expected_decision,
@@ -632,11 +1034,23 @@ fn build(id: &str, defects: &[DefectKind], fonts: &FontSet, as_of: NaiveDate, rn
         variations,
         fields,
     };
-    Ok(Built { submission, truth, files })
+    Ok(Built {
+        submission,
+        truth,
+        files,
+    })
 }
 
 /// Photographs or scans the flat document and applies the plan's effects.
-fn capture(p: &DocPlan, flat: &Flat, company: &Company, fonts: &FontSet, variations: &mut Vec<Variation>, rng: &mut ChaCha8Rng) -> RgbImage {
+fn capture(
+    p: &DocPlan,
+    flat: &Flat,
+    company: &Company,
+    fonts: &FontSet,
+    variations: &mut Vec<Variation>,
+    corners_out: &mut Option<usize>,
+    rng: &mut ChaCha8Rng,
+) -> RgbImage {
     let doc_id = Some(p.id.to_string());
     let mut flat_img = flat.image.clone();
     let mut copy_seal = false;
@@ -651,13 +1065,22 @@ fn capture(p: &DocPlan, flat: &Flat, company: &Company, fonts: &FontSet, variati
         let (w, h) = flat_img.dimensions();
         let font = fonts.pick(rng, Some(crate::fonts::Style::Sans));
         let r = w.min(h) as f32 * rng.gen_range(0.1..0.14);
-        draw_seal_on_copy(&mut flat_img, font, r, &company.name, w as f32 * rng.gen_range(0.55..0.75), h as f32 * rng.gen_range(0.55..0.8), rng);
+        draw_seal_on_copy(
+            &mut flat_img,
+            font,
+            r,
+            &company.name,
+            w as f32 * rng.gen_range(0.55..0.75),
+            h as f32 * rng.gen_range(0.55..0.8),
+            rng,
+        );
     }
     let mut img = match p.capture {
         Capture::Photo => {
             let landscape = flat_img.width() >= flat_img.height();
-            let big = p.kind == DocumentKind::BusinessLicense || p.kind == DocumentKind::AuthorizationLetter;
-            let (a, b) = if big { (2048, 1536) } else { (1600, 1200) };
+            let big = p.kind == DocumentKind::BusinessLicense
+                || p.kind == DocumentKind::AuthorizationLetter;
+            let (a, b) = if big { (1700, 1275) } else { (1600, 1200) };
             let frame = if landscape { (a, b) } else { (b, a) };
             let rotation = rng.gen_range(-6.0..6.0f32);
             let light = rng.gen_range(0.1..0.35f32);
@@ -671,7 +1094,14 @@ fn capture(p: &DocPlan, flat: &Flat, company: &Company, fonts: &FontSet, variati
                 light,
             };
             let ph = photo::photograph(&flat_img, flat.corner_radius, &params, rng);
-            variations.push(Variation { document: doc_id.clone(), label: format!("phone photo on {}, tilt {rotation:.1}deg, lighting gradient {light:.2}", ph.background) });
+            variations.push(Variation {
+                document: doc_id.clone(),
+                label: format!(
+                    "phone photo on {}, tilt {rotation:.1}deg, lighting gradient {light:.2}",
+                    ph.background
+                ),
+            });
+            *corners_out = Some(ph.corners_outside);
             let mut img = ph.image;
             // Phones rarely focus perfectly.
             let defocus = rng.gen_range(0.3..0.8);
@@ -681,7 +1111,10 @@ fn capture(p: &DocPlan, flat: &Flat, company: &Company, fonts: &FontSet, variati
         _ => {
             let skew = rng.gen_range(-1.2..1.2f32);
             if skew.abs() > 0.5 {
-                variations.push(Variation { document: doc_id.clone(), label: format!("scan skewed {skew:.1}deg") });
+                variations.push(Variation {
+                    document: doc_id.clone(),
+                    label: format!("scan skewed {skew:.1}deg"),
+                });
             }
             photo::scan(&flat_img, skew, rng)
         }
@@ -707,7 +1140,15 @@ fn capture(p: &DocPlan, flat: &Flat, company: &Company, fonts: &FontSet, variati
     img
 }
 
-fn draw_seal_on_copy(img: &mut RgbImage, font: &crate::fonts::Face, r: f32, name: &str, cx: f32, cy: f32, rng: &mut ChaCha8Rng) {
+fn draw_seal_on_copy(
+    img: &mut RgbImage,
+    font: &crate::fonts::Face,
+    r: f32,
+    name: &str,
+    cx: f32,
+    cy: f32,
+    rng: &mut ChaCha8Rng,
+) {
     crate::draw::seal(img, &font.font, cx, cy, r, name, "", rng);
 }
 
@@ -719,14 +1160,19 @@ fn oversize_png(img: &RgbImage, rng: &mut ChaCha8Rng) -> Result<Vec<u8>, image::
     for _ in 0..6 {
         let b = photo::encode(&cur, Encoding::Png)?;
         let n = b.len() as f64;
-        if n > limit * 1.05 && n < limit * 1.7 {
+        if n > limit * 1.03 && n < limit * 1.15 {
             return Ok(b);
         }
-        let target = limit * rng.gen_range(1.15..1.5);
+        let target = limit * rng.gen_range(1.05..1.1);
         let k = (target / n).sqrt();
         let (w, h) = cur.dimensions();
         if k < 1.0 {
-            cur = image::imageops::resize(&cur, (w as f64 * k) as u32, (h as f64 * k) as u32, image::imageops::FilterType::Triangle);
+            cur = image::imageops::resize(
+                &cur,
+                (w as f64 * k) as u32,
+                (h as f64 * k) as u32,
+                image::imageops::FilterType::Triangle,
+            );
         } else {
             // Too small: add grain (a noisy phone photo compresses worse).
             photo::sensor_noise(&mut cur, 3.0 * k as f32, rng);

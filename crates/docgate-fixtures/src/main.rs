@@ -25,9 +25,23 @@ struct Args {
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let opts = docgate_fixtures::Options { seed: args.seed, count: args.count, out: args.out.clone(), as_of: args.as_of };
-    let index = docgate_fixtures::generate(&opts).with_context(|| format!("generating into {}", args.out.display()))?;
-    let failing = index.iter().filter(|e| e.expected_decision == docgate_core::Decision::Fail).count();
-    println!("wrote {} submissions to {} ({} expected to fail)", index.len(), args.out.display(), failing);
+    let opts = docgate_fixtures::Options {
+        seed: args.seed,
+        count: args.count,
+        out: args.out.clone(),
+        as_of: args.as_of,
+    };
+    let index = docgate_fixtures::generate(&opts)
+        .with_context(|| format!("generating into {}", args.out.display()))?;
+    let failing = index
+        .iter()
+        .filter(|e| e.expected_decision == docgate_core::Decision::Fail)
+        .count();
+    println!(
+        "wrote {} submissions to {} ({} expected to fail)",
+        index.len(),
+        args.out.display(),
+        failing
+    );
     Ok(())
 }

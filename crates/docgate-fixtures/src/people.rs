@@ -47,23 +47,71 @@ const NAME_CHARS: &[&str] = &[
     "蓝", "海", "天", "益", "优", "品", "睿", "智", "联", "科", "启", "航", "明", "朗", "嘉", "和",
 ];
 const INDUSTRIES: &[(&str, &str)] = &[
-    ("科技", "技术开发、技术服务、技术咨询；软件开发；计算机系统服务；信息系统集成服务"),
-    ("电子商务", "互联网销售（除销售需要许可的商品）；日用百货销售；服装服饰零售；供应链管理服务"),
-    ("贸易", "货物进出口；技术进出口；五金产品批发；电子产品销售；针纺织品销售"),
-    ("服饰", "服装制造；服装服饰批发；鞋帽批发；纺织、服装及家庭用品批发"),
-    ("机械设备", "通用设备制造；机械设备销售；机械设备研发；金属制品销售"),
-    ("食品", "食品销售（仅销售预包装食品）；农副产品销售；初级农产品收购"),
+    (
+        "科技",
+        "技术开发、技术服务、技术咨询；软件开发；计算机系统服务；信息系统集成服务",
+    ),
+    (
+        "电子商务",
+        "互联网销售（除销售需要许可的商品）；日用百货销售；服装服饰零售；供应链管理服务",
+    ),
+    (
+        "贸易",
+        "货物进出口；技术进出口；五金产品批发；电子产品销售；针纺织品销售",
+    ),
+    (
+        "服饰",
+        "服装制造；服装服饰批发；鞋帽批发；纺织、服装及家庭用品批发",
+    ),
+    (
+        "机械设备",
+        "通用设备制造；机械设备销售；机械设备研发；金属制品销售",
+    ),
+    (
+        "食品",
+        "食品销售（仅销售预包装食品）；农副产品销售；初级农产品收购",
+    ),
     ("包装材料", "包装材料及制品销售；纸制品制造；塑料制品销售"),
-    ("家居用品", "家居用品销售；家具销售；日用杂品销售；工艺美术品及礼仪用品销售"),
-    ("新材料", "新材料技术研发；化工产品销售（不含许可类化工产品）；合成材料销售"),
-    ("文化传媒", "组织文化艺术交流活动；广告设计、代理；广告制作；会议及展览服务"),
+    (
+        "家居用品",
+        "家居用品销售；家具销售；日用杂品销售；工艺美术品及礼仪用品销售",
+    ),
+    (
+        "新材料",
+        "新材料技术研发；化工产品销售（不含许可类化工产品）；合成材料销售",
+    ),
+    (
+        "文化传媒",
+        "组织文化艺术交流活动；广告设计、代理；广告制作；会议及展览服务",
+    ),
 ];
-const SUFFIXES: &[&str] = &["有限公司", "有限公司", "有限公司", "有限责任公司", "股份有限公司"];
+const SUFFIXES: &[&str] = &[
+    "有限公司",
+    "有限公司",
+    "有限公司",
+    "有限责任公司",
+    "股份有限公司",
+];
 const STREETS: &[&str] = &[
-    "文一西路", "学院路", "建设大道", "人民路", "解放路", "中山路", "科技园路", "工业大道",
-    "滨江路", "长江路", "创业路", "迎宾大道", "环城北路", "青年路", "振兴街",
+    "文一西路",
+    "学院路",
+    "建设大道",
+    "人民路",
+    "解放路",
+    "中山路",
+    "科技园路",
+    "工业大道",
+    "滨江路",
+    "长江路",
+    "创业路",
+    "迎宾大道",
+    "环城北路",
+    "青年路",
+    "振兴街",
 ];
-const ETHNICITIES: &[&str] = &["汉", "汉", "汉", "汉", "汉", "汉", "汉", "回", "满", "壮", "苗"];
+const ETHNICITIES: &[&str] = &[
+    "汉", "汉", "汉", "汉", "汉", "汉", "汉", "回", "满", "壮", "苗",
+];
 
 /// A natural person (the legal representative).
 #[derive(Debug, Clone)]
@@ -147,7 +195,9 @@ pub fn person_name(rng: &mut impl Rng) -> String {
 }
 
 fn digits(rng: &mut impl Rng, n: usize) -> String {
-    (0..n).map(|_| char::from(b'0' + rng.gen_range(0..10u8))).collect()
+    (0..n)
+        .map(|_| char::from(b'0' + rng.gen_range(0..10u8)))
+        .collect()
 }
 
 /// A valid 18-character credit code for a division. `entity` picks 91 (company) or 92 (sole trader).
@@ -222,11 +272,19 @@ pub fn person(rng: &mut impl Rng, as_of: NaiveDate, expired: bool) -> Person {
         }
     };
     let city = region.split('市').next().unwrap_or(region);
-    let issuer_district = region.rsplit('市').next().filter(|s| !s.is_empty()).unwrap_or("");
+    let issuer_district = region
+        .rsplit('市')
+        .next()
+        .filter(|s| !s.is_empty())
+        .unwrap_or("");
     let issuer = if issuer_district.is_empty() {
         format!("{}市公安局", city.rsplit('省').next().unwrap_or(city))
     } else {
-        format!("{}市公安局{}分局", city.rsplit('省').next().unwrap_or(city), issuer_district)
+        format!(
+            "{}市公安局{}分局",
+            city.rsplit('省').next().unwrap_or(city),
+            issuer_district
+        )
     };
     let address = format!(
         "{}{}{}号{}幢{}室",
@@ -253,7 +311,9 @@ pub fn person(rng: &mut impl Rng, as_of: NaiveDate, expired: bool) -> Person {
 /// in brackets after the brand (华锐（杭州）科技有限公司), which real names often have.
 pub fn company_name(rng: &mut impl Rng, city: &str, industry: &str, suffix: &str) -> String {
     let n = rng.gen_range(2..=4);
-    let brand: String = (0..n).map(|_| *NAME_CHARS.choose(rng).unwrap_or(&"华")).collect();
+    let brand: String = (0..n)
+        .map(|_| *NAME_CHARS.choose(rng).unwrap_or(&"华"))
+        .collect();
     if rng.gen_bool(0.2) {
         format!("{brand}（{city}）{industry}{suffix}")
     } else {
@@ -261,8 +321,15 @@ pub fn company_name(rng: &mut impl Rng, city: &str, industry: &str, suffix: &str
     }
 }
 
-/// A whole company whose licence is valid at `as_of` unless `term_expired`.
-pub fn company(rng: &mut impl Rng, as_of: NaiveDate, term_expired: bool, id_expired: bool) -> Company {
+/// A whole company whose licence is valid at `as_of` unless `term_expired`. `pre_2016`
+/// companies were established before the credit-code reform (old licence layout).
+pub fn company(
+    rng: &mut impl Rng,
+    as_of: NaiveDate,
+    term_expired: bool,
+    id_expired: bool,
+    pre_2016: bool,
+) -> Company {
     let (division, region, city) = *PLACES.choose(rng).unwrap_or(&PLACES[0]);
     let (industry, scope) = *INDUSTRIES.choose(rng).unwrap_or(&INDUSTRIES[0]);
     let roll: f64 = rng.gen();
@@ -287,16 +354,33 @@ pub fn company(rng: &mut impl Rng, as_of: NaiveDate, term_expired: bool, id_expi
         }
         EntityType::Branch => {
             let base = company_name(rng, city, industry, "有限公司");
-            let district = region.rsplit('市').next().filter(|s| s.len() > 3).unwrap_or("第一");
-            (format!("{base}{}分公司", district.trim_end_matches('区')), "有限责任公司分公司(自然人投资或控股)".to_string())
+            let district = region
+                .rsplit('市')
+                .next()
+                .filter(|s| s.len() > 3)
+                .unwrap_or("第一");
+            (
+                format!("{base}{}分公司", district.trim_end_matches('区')),
+                "有限责任公司分公司(自然人投资或控股)".to_string(),
+            )
         }
         EntityType::SoleTrader => {
             let n = rng.gen_range(2..=3);
-            let brand: String = (0..n).map(|_| *NAME_CHARS.choose(rng).unwrap_or(&"华")).collect();
-            (format!("{city}市{brand}{industry}商行"), "个体工商户".to_string())
+            let brand: String = (0..n)
+                .map(|_| *NAME_CHARS.choose(rng).unwrap_or(&"华"))
+                .collect();
+            (
+                format!("{city}市{brand}{industry}商行"),
+                "个体工商户".to_string(),
+            )
         }
     };
-    let established = sub_days(as_of, rng.gen_range(400..365 * 15));
+    let established = if pre_2016 {
+        let reform = NaiveDate::from_ymd_opt(2015, 9, 30).unwrap_or(as_of);
+        sub_days(reform.min(as_of), rng.gen_range(30..365 * 12))
+    } else {
+        sub_days(as_of, rng.gen_range(400..365 * 15))
+    };
     let term_end = if term_expired {
         Some(sub_days(as_of, rng.gen_range(5..700)))
     } else if rng.gen_bool(0.5) || entity == EntityType::SoleTrader {
@@ -315,7 +399,10 @@ pub fn company(rng: &mut impl Rng, as_of: NaiveDate, term_expired: bool, id_expi
         // An expired fixed term starts 10 or 20 years before it ends.
         Some(end) if term_expired => {
             let y = *[10u32, 20].choose(rng).unwrap_or(&10);
-            end.checked_sub_months(Months::new(12 * y)).unwrap_or(end).succ_opt().unwrap_or(end)
+            end.checked_sub_months(Months::new(12 * y))
+                .unwrap_or(end)
+                .succ_opt()
+                .unwrap_or(end)
         }
         _ => established,
     };
@@ -325,16 +412,41 @@ pub fn company(rng: &mut impl Rng, as_of: NaiveDate, term_expired: bool, id_expi
         region,
         STREETS.choose(rng).copied().unwrap_or("人民路"),
         rng.gen_range(1..999),
-        if rng.gen_bool(0.5) { format!("{}幢{}室", rng.gen_range(1..20), rng.gen_range(101..1800)) } else { String::new() }
+        if rng.gen_bool(0.5) {
+            format!("{}幢{}室", rng.gen_range(1..20), rng.gen_range(101..1800))
+        } else {
+            String::new()
+        }
     );
     let district = region.rsplit('市').next().filter(|s| !s.is_empty());
-    let city_full = region.split('市').next().unwrap_or(region).rsplit('省').next().unwrap_or(city);
+    let city_full = region
+        .split('市')
+        .next()
+        .unwrap_or(region)
+        .rsplit('省')
+        .next()
+        .unwrap_or(city);
     let authority = match district {
         Some(d) => format!("{city_full}市{d}市场监督管理局"),
         None => format!("{city_full}市市场监督管理局"),
     };
-    let banks = ["中国工商银行", "中国农业银行", "中国银行", "中国建设银行", "交通银行", "招商银行", "浙商银行", "兴业银行"];
-    let bank = format!("{}股份有限公司{}{}支行", banks.choose(rng).unwrap_or(&"中国银行"), city, NAME_CHARS.choose(rng).unwrap_or(&"华").to_string() + NAME_CHARS.choose(rng).unwrap_or(&"安"));
+    let banks = [
+        "中国工商银行",
+        "中国农业银行",
+        "中国银行",
+        "中国建设银行",
+        "交通银行",
+        "招商银行",
+        "浙商银行",
+        "兴业银行",
+    ];
+    let bank = format!(
+        "{}股份有限公司{}{}支行",
+        banks.choose(rng).unwrap_or(&"中国银行"),
+        city,
+        NAME_CHARS.choose(rng).unwrap_or(&"华").to_string()
+            + NAME_CHARS.choose(rng).unwrap_or(&"安")
+    );
     let account_len = *[16usize, 17, 19].choose(rng).unwrap_or(&19);
     Company {
         credit_code: credit_code(rng, division, entity == EntityType::SoleTrader),
@@ -343,8 +455,12 @@ pub fn company(rng: &mut impl Rng, as_of: NaiveDate, term_expired: bool, id_expi
         entity,
         type_text,
         rep,
-        scope: format!("一般项目：{scope}（除依法须经批准的项目外，凭营业执照依法自主开展经营活动）。"),
-        capital_wan: *[10u32, 50, 100, 200, 300, 500, 1000, 2000, 5000].choose(rng).unwrap_or(&100),
+        scope: format!(
+            "一般项目：{scope}（除依法须经批准的项目外，凭营业执照依法自主开展经营活动）。"
+        ),
+        capital_wan: *[10u32, 50, 100, 200, 300, 500, 1000, 2000, 5000]
+            .choose(rng)
+            .unwrap_or(&100),
         established,
         term_end,
         address,
@@ -377,7 +493,11 @@ fn to_chinese_upper(n: u32) -> String {
     if n == 0 {
         return "零".into();
     }
-    let s: Vec<u32> = n.to_string().chars().filter_map(|c| c.to_digit(10)).collect();
+    let s: Vec<u32> = n
+        .to_string()
+        .chars()
+        .filter_map(|c| c.to_digit(10))
+        .collect();
     let len = s.len();
     let mut out = String::new();
     let mut zero = false;

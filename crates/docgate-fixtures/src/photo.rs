@@ -26,19 +26,29 @@ pub fn background(w: u32, h: u32, rng: &mut impl Rng) -> (RgbImage, &'static str
     let mut img = RgbImage::new(w, h);
     match kind {
         0 => {
-            let base = [rng.gen_range(120.0..190.0f32), rng.gen_range(75.0..120.0f32), rng.gen_range(40.0..70.0f32)];
+            let base = [
+                rng.gen_range(120.0..190.0f32),
+                rng.gen_range(75.0..120.0f32),
+                rng.gen_range(40.0..70.0f32),
+            ];
             let freq = rng.gen_range(0.02..0.05f32);
             let warp_amp = rng.gen_range(10.0..40.0f32);
             for (x, y, p) in img.enumerate_pixels_mut() {
                 let f = field.get_pixel(x, y).0[0] as f32 / 255.0;
-                let grain = ((y as f32 + f * warp_amp + (x as f32 * 0.004).sin() * 20.0) * freq).sin();
+                let grain =
+                    ((y as f32 + f * warp_amp + (x as f32 * 0.004).sin() * 20.0) * freq).sin();
                 let k = 0.85 + 0.12 * grain + rng.gen_range(-0.03..0.03);
                 *p = Rgb(base.map(|c| (c * k).clamp(0.0, 255.0) as u8));
             }
             (img, "wood")
         }
         1 => {
-            let base = [rng.gen_range(40.0..220.0f32), rng.gen_range(40.0..200.0f32), rng.gen_range(40.0..200.0f32)];
+            let g = rng.gen_range(50.0..200.0f32);
+            let base = [
+                g + rng.gen_range(-40.0..40.0f32),
+                g + rng.gen_range(-30.0..30.0f32),
+                g + rng.gen_range(-30.0..30.0f32),
+            ];
             let period = rng.gen_range(3.0..7.0f32);
             for (x, y, p) in img.enumerate_pixels_mut() {
                 let f = field.get_pixel(x, y).0[0] as f32 / 255.0;
@@ -50,7 +60,11 @@ pub fn background(w: u32, h: u32, rng: &mut impl Rng) -> (RgbImage, &'static str
         }
         _ => {
             let g = rng.gen_range(30.0..235.0f32);
-            let base = [g + rng.gen_range(-15.0..15.0), g + rng.gen_range(-15.0..15.0), g + rng.gen_range(-15.0..15.0)];
+            let base = [
+                g + rng.gen_range(-15.0..15.0),
+                g + rng.gen_range(-15.0..15.0),
+                g + rng.gen_range(-15.0..15.0),
+            ];
             for (x, y, p) in img.enumerate_pixels_mut() {
                 let f = field.get_pixel(x, y).0[0] as f32 / 255.0;
                 let k = 0.9 + 0.12 * f + rng.gen_range(-0.02..0.02);
@@ -88,10 +102,17 @@ pub struct Photo {
     pub quad: [(f32, f32); 4],
     /// Background kind, for labels.
     pub background: &'static str,
+    /// How many corners lie outside the frame.
+    pub corners_outside: usize,
 }
 
 /// Lays the document on a surface and photographs it: perspective, rotation, shadow, lighting.
-pub fn photograph(doc: &RgbImage, corner_radius: f32, p: &PhotoParams, rng: &mut impl Rng) -> Photo {
+pub fn photograph(
+    doc: &RgbImage,
+    corner_radius: f32,
+    p: &PhotoParams,
+    rng: &mut impl Rng,
+) -> Photo {
     let (fw, fh) = p.frame;
     let (dw, dh) = (doc.width() as f32, doc.height() as f32);
     let scale = (fw as f32 * p.fill / dw).min(fh as f32 * p.fill / dh);
@@ -105,13 +126,20 @@ pub fn photograph(doc: &RgbImage, corner_radius: f32, p: &PhotoParams, rng: &mut
     for (i, (x, y)) in src.iter().enumerate() {
         let (ux, uy) = (x * scale - sw / 2.0, y * scale - sh / 2.0);
         let k = 1.0 + keystone * (uy / sh) * 2.0;
-        let (ux, uy) = (ux * k + gauss(rng) * jitter * 0.3, uy + gauss(rng) * jitter * 0.3);
+        let (ux, uy) = (
+            ux * k + gauss(rng) * jitter * 0.3,
+            uy + gauss(rng) * jitter * 0.3,
+        );
         quad[i] = (ux * c - uy * s, ux * s + uy * c);
     }
     // Centre, with some freedom, keeping a margin (3% of the frame) unless corners are cut.
     let margin = 0.03 * fw.min(fh) as f32;
-    let (minx, maxx) = quad.iter().fold((f32::MAX, f32::MIN), |a, q| (a.0.min(q.0), a.1.max(q.0)));
-    let (miny, maxy) = quad.iter().fold((f32::MAX, f32::MIN), |a, q| (a.0.min(q.1), a.1.max(q.1)));
+    let (minx, maxx) = quad
+        .iter()
+        .fold((f32::MAX, f32::MIN), |a, q| (a.0.min(q.0), a.1.max(q.0)));
+    let (miny, maxy) = quad
+        .iter()
+        .fold((f32::MAX, f32::MIN), |a, q| (a.0.min(q.1), a.1.max(q.1)));
     let free_x = (fw as f32 - 2.0 * margin - (maxx - minx)).max(0.0);
     let free_y = (fh as f32 - 2.0 * margin - (maxy - miny)).max(0.0);
     let tx = margin - minx + rng.gen_range(0.0..=free_x.max(0.001));
@@ -120,7 +148,18 @@ pub fn photograph(doc: &RgbImage, corner_radius: f32, p: &PhotoParams, rng: &mut
         q.0 += tx;
         q.1 += ty;
     }
-    if p.cut_corners > 0 {
+    if p.cut_corners >= 4 {
+        // Too close: the document is wider than the frame, cut on both sides.
+        let (minx, maxx) = quad.iter().fold((f32::MAX, f32::MIN), |a, q| (a.0.min(q.0), a.1.max(q.0)));
+        let (miny, maxy) = quad.iter().fold((f32::MAX, f32::MIN), |a, q| (a.0.min(q.1), a.1.max(q.1)));
+        let _ = (miny, maxy);
+        let k = (fw as f32 + 2.0 * p.cut_px) / (maxx - minx).max(1.0);
+        let (cx, cy) = ((minx + maxx) / 2.0, (miny + maxy) / 2.0);
+        for q in quad.iter_mut() {
+            q.0 = fw as f32 / 2.0 + (q.0 - cx) * k;
+            q.1 = fh as f32 / 2.0 + (q.1 - cy) * k;
+        }
+    } else if p.cut_corners > 0 {
         // Push the quad off one edge until exactly `cut_corners` corners (by that edge's order)
         // are `cut_px` outside.
         let edge = rng.gen_range(0..4);
@@ -151,9 +190,16 @@ pub fn photograph(doc: &RgbImage, corner_radius: f32, p: &PhotoParams, rng: &mut
         let a = rounded_alpha(x as f32 + 0.5, y as f32 + 0.5, dw, dh, corner_radius);
         *px = Rgba([d[0], d[1], d[2], (a * 255.0) as u8]);
     }
-    let proj = Projection::from_control_points(src, quad).unwrap_or_else(|| Projection::scale(scale, scale));
+    let proj = Projection::from_control_points(src, quad)
+        .unwrap_or_else(|| Projection::scale(scale, scale));
     let mut warped = RgbaImage::new(fw, fh);
-    warp_into(&rgba, &proj, Interpolation::Bilinear, Rgba([0, 0, 0, 0]), &mut warped);
+    warp_into(
+        &rgba,
+        &proj,
+        Interpolation::Bilinear,
+        Rgba([0, 0, 0, 0]),
+        &mut warped,
+    );
     // Soft shadow under the document, offset towards the bottom right.
     let alpha = GrayImage::from_fn(fw, fh, |x, y| image::Luma([warped.get_pixel(x, y).0[3]]));
     let shadow = imageproc::filter::gaussian_blur_f32(&alpha, 0.012 * fw as f32);
@@ -172,8 +218,9 @@ pub fn photograph(doc: &RgbImage, corner_radius: f32, p: &PhotoParams, rng: &mut
         }
     }
     lighting(&mut out, p.light, rng);
-    sensor_noise(&mut out, rng.gen_range(1.5..4.5), rng);
-    Photo { image: out, quad, background }
+    sensor_noise(&mut out, rng.gen_range(0.8..1.8), rng);
+    let corners_outside = quad.iter().filter(|q| q.0 < 0.0 || q.1 < 0.0 || q.0 > fw as f32 || q.1 > fh as f32).count();
+    Photo { image: out, quad, background, corners_outside }
 }
 
 fn rounded_alpha(x: f32, y: f32, w: f32, h: f32, r: f32) -> f32 {
@@ -197,7 +244,9 @@ pub fn lighting(img: &mut RgbImage, strength: f32, rng: &mut impl Rng) {
     for (x, y, p) in img.enumerate_pixels_mut() {
         let u = x as f32 / w as f32 - 0.5;
         let v = y as f32 / h as f32 - 0.5;
-        let g = 1.0 + strength * (u * dx + v * dy) - vignette * (u * u + v * v) * 2.0;
+        let g = 1.0
+            - strength * (0.5 + u * dx + v * dy).clamp(0.0, 1.5) * 0.6
+            - vignette * (u * u + v * v) * 2.0;
         let k = [g * (1.0 + warm), g, g * (1.0 - warm)];
         for c in 0..3 {
             p.0[c] = (p.0[c] as f32 * k[c]).clamp(0.0, 255.0) as u8;
@@ -222,17 +271,22 @@ pub fn scan(doc: &RgbImage, skew_deg: f32, rng: &mut impl Rng) -> RgbImage {
     let bed = Rgb([rng.gen_range(244..255u8); 3]);
     let mut big = RgbImage::from_pixel(doc.width() + 2 * pad, doc.height() + 2 * pad, bed);
     imageops::overlay(&mut big, doc, pad as i64, pad as i64);
-    let mut out = imageproc::geometric_transformations::rotate_about_center(&big, skew_deg.to_radians(), Interpolation::Bilinear, bed);
+    let mut out = imageproc::geometric_transformations::rotate_about_center(
+        &big,
+        skew_deg.to_radians(),
+        Interpolation::Bilinear,
+        bed,
+    );
     // Scanners brighten paper and lift blacks a bit.
-    let gain = rng.gen_range(1.0..1.06f32);
+    let gain = rng.gen_range(0.99..1.03f32);
     for p in out.pixels_mut() {
         for c in p.0.iter_mut() {
-            *c = (*c as f32 * gain + 4.0).clamp(0.0, 255.0) as u8;
+            *c = (*c as f32 * gain + 2.0).clamp(0.0, 252.0) as u8;
         }
     }
     let soft = rng.gen_range(0.3..0.7);
     let mut out = imageproc::filter::gaussian_blur_f32(&out, soft);
-    sensor_noise(&mut out, rng.gen_range(1.0..2.5), rng);
+    sensor_noise(&mut out, rng.gen_range(0.5..1.1), rng);
     out
 }
 
@@ -311,7 +365,12 @@ pub fn photocopy(img: &RgbImage, rng: &mut impl Rng) -> RgbImage {
 pub fn downscale_short(img: &RgbImage, short: u32) -> RgbImage {
     let (w, h) = img.dimensions();
     let k = short as f32 / w.min(h) as f32;
-    imageops::resize(img, ((w as f32 * k).round() as u32).max(1), ((h as f32 * k).round() as u32).max(1), FilterType::CatmullRom)
+    imageops::resize(
+        img,
+        ((w as f32 * k).round() as u32).max(1),
+        ((h as f32 * k).round() as u32).max(1),
+        FilterType::CatmullRom,
+    )
 }
 
 /// How a file is encoded.
@@ -325,6 +384,8 @@ pub enum Encoding {
     Bmp,
     /// Lossless WebP.
     WebP,
+    /// GIF (256 colours).
+    Gif,
 }
 
 impl Encoding {
@@ -335,6 +396,7 @@ impl Encoding {
             Encoding::Png => "png",
             Encoding::Bmp => "bmp",
             Encoding::WebP => "webp",
+            Encoding::Gif => "gif",
         }
     }
 }
@@ -351,6 +413,11 @@ pub fn encode(img: &RgbImage, enc: Encoding) -> Result<Vec<u8>, image::ImageErro
         }
         Encoding::Bmp => {
             img.write_with_encoder(image::codecs::bmp::BmpEncoder::new(&mut buf))?;
+        }
+        Encoding::Gif => {
+            let rgba = image::DynamicImage::ImageRgb8(img.clone()).to_rgba8();
+            let mut enc = image::codecs::gif::GifEncoder::new(&mut buf);
+            enc.encode_frame(image::Frame::new(rgba))?;
         }
         Encoding::WebP => {
             img.write_with_encoder(image::codecs::webp::WebPEncoder::new_lossless(&mut buf))?;

@@ -61,19 +61,35 @@ pub struct Invoice {
 }
 
 const GOODS: &[&str] = &[
-    "*纺织产品*针织T恤", "*塑料制品*收纳箱", "*电子元件*连接器", "*信息技术服务*软件维护费",
-    "*日用杂品*保温杯", "*五金制品*不锈钢螺丝", "*纸制品*瓦楞纸箱", "*机械设备*电动机",
-    "*服装*男士夹克", "*食品*坚果礼盒",
+    "*纺织产品*针织T恤",
+    "*塑料制品*收纳箱",
+    "*电子元件*连接器",
+    "*信息技术服务*软件维护费",
+    "*日用杂品*保温杯",
+    "*五金制品*不锈钢螺丝",
+    "*纸制品*瓦楞纸箱",
+    "*机械设备*电动机",
+    "*服装*男士夹克",
+    "*食品*坚果礼盒",
 ];
 
 fn digits(rng: &mut impl Rng, n: usize) -> String {
-    (0..n).map(|_| char::from(b'0' + rng.gen_range(0..10u8))).collect()
+    (0..n)
+        .map(|_| char::from(b'0' + rng.gen_range(0..10u8)))
+        .collect()
 }
 
 impl Invoice {
     /// A random invoice between the given parties.
     #[allow(clippy::too_many_arguments)]
-    pub fn random(rng: &mut impl Rng, kind: InvoiceKind, date: NaiveDate, seller: (&str, &str), buyer: (&str, &str), rate: u32) -> Invoice {
+    pub fn random(
+        rng: &mut impl Rng,
+        kind: InvoiceKind,
+        date: NaiveDate,
+        seller: (&str, &str),
+        buyer: (&str, &str),
+        rate: u32,
+    ) -> Invoice {
         let n = rng.gen_range(1..=4);
         let lines = (0..n)
             .map(|_| Line {
@@ -84,7 +100,10 @@ impl Invoice {
             .collect();
         let yy = date.format("%y").to_string();
         let (code, number) = match kind {
-            InvoiceKind::Paper => (Some(format!("{}{}{}", digits(rng, 4), &yy, digits(rng, 4))), digits(rng, 8)),
+            InvoiceKind::Paper => (
+                Some(format!("{}{}{}", digits(rng, 4), &yy, digits(rng, 4))),
+                digits(rng, 8),
+            ),
             InvoiceKind::Digital => (None, format!("{yy}{}", digits(rng, 18))),
         };
         Invoice {
@@ -135,95 +154,379 @@ pub fn yuan(fen: u64) -> String {
 
 /// Renders the invoice as printed (paper) or as displayed (digital).
 pub fn render(inv: &Invoice, fonts: &FontSet, rng: &mut impl Rng) -> Flat {
-    let w = rng.gen_range(1800..2200u32);
+    let w = rng.gen_range(1600..1900u32);
     let h = (w as f32 * 0.6) as u32;
-    let mut img = draw::paper(w, h, if inv.kind == InvoiceKind::Paper { paper_tone(rng) } else { Rgb([253, 253, 253]) }, rng);
+    let mut img = draw::paper(
+        w,
+        h,
+        if inv.kind == InvoiceKind::Paper {
+            paper_tone(rng)
+        } else {
+            Rgb([253, 253, 253])
+        },
+        rng,
+    );
     let (wf, hf) = (w as f32, h as f32);
     let form_font = fonts.pick(rng, None);
     let print_font = fonts.pick(rng, None);
     // Pre-printed form colour: brown on paper special invoices, dark red-brown on digital.
-    let form = if inv.kind == InvoiceKind::Paper { Rgb([140, 80, 40]) } else { Rgb([150, 60, 40]) };
+    let form = if inv.kind == InvoiceKind::Paper {
+        Rgb([140, 80, 40])
+    } else {
+        Rgb([150, 60, 40])
+    };
     let fs = wf / 95.0;
     // Dot-matrix printing sits slightly off the grid.
-    let (ox, oy) = if inv.kind == InvoiceKind::Paper { (jit(rng, 1.0, 1.0) * fs * 0.4, rng.gen_range(-0.4..0.4) * fs) } else { (0.0, 0.0) };
-    let title = if inv.kind == InvoiceKind::Paper { "增值税专用发票" } else { "电子发票（增值税专用发票）" };
+    let (ox, oy) = if inv.kind == InvoiceKind::Paper {
+        (jit(rng, 1.0, 1.0) * fs * 0.4, rng.gen_range(-0.4..0.4) * fs)
+    } else {
+        (0.0, 0.0)
+    };
+    let title = if inv.kind == InvoiceKind::Paper {
+        "增值税专用发票"
+    } else {
+        "电子发票（增值税专用发票）"
+    };
     let tpx = fs * 2.2;
     let tw = draw::text_width(&form_font.font, tpx, title);
-    draw::text(&mut img, &form_font.font, tpx, (wf - tw) / 2.0, hf * 0.05, title, form);
-    draw::rect(&mut img, ((wf - tw) / 2.0) as i32, (hf * 0.05 + tpx * 1.35) as i32, tw as u32, 3, form, 0.9);
-    draw::rect(&mut img, ((wf - tw) / 2.0) as i32, (hf * 0.05 + tpx * 1.45) as i32, tw as u32, 2, form, 0.9);
+    draw::text(
+        &mut img,
+        &form_font.font,
+        tpx,
+        (wf - tw) / 2.0,
+        hf * 0.05,
+        title,
+        form,
+    );
+    draw::rect(
+        &mut img,
+        ((wf - tw) / 2.0) as i32,
+        (hf * 0.05 + tpx * 1.35) as i32,
+        tw as u32,
+        3,
+        form,
+        0.9,
+    );
+    draw::rect(
+        &mut img,
+        ((wf - tw) / 2.0) as i32,
+        (hf * 0.05 + tpx * 1.45) as i32,
+        tw as u32,
+        2,
+        form,
+        0.9,
+    );
     let rx = wf * 0.72;
     match inv.kind {
         InvoiceKind::Paper => {
             let code = inv.code.clone().unwrap_or_default();
-            draw::text(&mut img, &print_font.font, fs * 1.2, wf * 0.05, hf * 0.06, &code, INK);
+            draw::text(
+                &mut img,
+                &print_font.font,
+                fs * 1.2,
+                wf * 0.05,
+                hf * 0.06,
+                &code,
+                INK,
+            );
             draw::text(&mut img, &form_font.font, fs, rx, hf * 0.05, "No", form);
-            draw::text(&mut img, &print_font.font, fs * 1.4, rx + fs * 2.0, hf * 0.045, &inv.number, INK);
+            draw::text(
+                &mut img,
+                &print_font.font,
+                fs * 1.4,
+                rx + fs * 2.0,
+                hf * 0.045,
+                &inv.number,
+                INK,
+            );
             // The oval 全国统一发票监制章 over the title.
             let cx = wf / 2.0;
             let mut m = image::GrayImage::new((fs * 9.0) as u32, (fs * 6.0) as u32);
             let (mcx, mcy) = (m.width() as f32 / 2.0, m.height() as f32 / 2.0);
             for (x, y, p) in m.enumerate_pixels_mut() {
-                let d = (((x as f32 - mcx) / (mcx - 3.0)).powi(2) + ((y as f32 - mcy) / (mcy - 3.0)).powi(2)).sqrt();
+                let d = (((x as f32 - mcx) / (mcx - 3.0)).powi(2)
+                    + ((y as f32 - mcy) / (mcy - 3.0)).powi(2))
+                .sqrt();
                 if (d - 1.0).abs() < 0.04 {
                     p.0[0] = 230;
                 }
             }
-            draw::apply_ink(&mut img, &m, (cx - mcx) as i32, (hf * 0.02) as i32, Rgb([200, 60, 50]), 0.6);
+            draw::apply_ink(
+                &mut img,
+                &m,
+                (cx - mcx) as i32,
+                (hf * 0.02) as i32,
+                Rgb([200, 60, 50]),
+                0.6,
+            );
         }
         InvoiceKind::Digital => {
-            draw::text(&mut img, &form_font.font, fs, rx, hf * 0.05, "发票号码：", form);
-            draw::text(&mut img, &print_font.font, fs, rx + fs * 5.0, hf * 0.05, &inv.number, INK);
+            draw::text(
+                &mut img,
+                &form_font.font,
+                fs,
+                rx,
+                hf * 0.05,
+                "发票号码：",
+                form,
+            );
+            draw::text(
+                &mut img,
+                &print_font.font,
+                fs,
+                rx + fs * 5.0,
+                hf * 0.05,
+                &inv.number,
+                INK,
+            );
         }
     }
-    draw::text(&mut img, &form_font.font, fs, rx, hf * 0.05 + fs * 2.0, "开票日期：", form);
+    draw::text(
+        &mut img,
+        &form_font.font,
+        fs,
+        rx,
+        hf * 0.05 + fs * 2.0,
+        "开票日期：",
+        form,
+    );
     let d = inv.date;
-    let date = format!("{}年{}月{}日", d.format("%Y"), d.format("%m"), d.format("%d"));
-    draw::text(&mut img, &print_font.font, fs, rx + fs * 5.0 + ox, hf * 0.05 + fs * 2.0 + oy, &date, INK);
+    let date = format!(
+        "{}年{}月{}日",
+        d.format("%Y"),
+        d.format("%m"),
+        d.format("%d")
+    );
+    draw::text(
+        &mut img,
+        &print_font.font,
+        fs,
+        rx + fs * 5.0 + ox,
+        hf * 0.05 + fs * 2.0 + oy,
+        &date,
+        INK,
+    );
 
     let (x0, x1) = (wf * 0.04, wf * 0.96);
     let top = hf * 0.2;
     let bottom = hf * 0.9;
-    draw::frame(&mut img, x0 as i32, top as i32, (x1 - x0) as u32, (bottom - top) as u32, 3, form);
+    draw::frame(
+        &mut img,
+        x0 as i32,
+        top as i32,
+        (x1 - x0) as u32,
+        (bottom - top) as u32,
+        3,
+        form,
+    );
     let party_h = hf * 0.17;
     let goods_top = top + party_h;
     let seller_top = bottom - party_h;
-    draw::rect(&mut img, x0 as i32, goods_top as i32, (x1 - x0) as u32, 2, form, 0.9);
-    draw::rect(&mut img, x0 as i32, seller_top as i32, (x1 - x0) as u32, 2, form, 0.9);
+    draw::rect(
+        &mut img,
+        x0 as i32,
+        goods_top as i32,
+        (x1 - x0) as u32,
+        2,
+        form,
+        0.9,
+    );
+    draw::rect(
+        &mut img,
+        x0 as i32,
+        seller_top as i32,
+        (x1 - x0) as u32,
+        2,
+        form,
+        0.9,
+    );
     let party = |img: &mut image::RgbImage, y: f32, x: f32, side: &str, name: &str, tax: &str| {
-        draw::text(img, &form_font.font, fs * 0.95, x + fs * 0.4, y + fs * 0.4, side, form);
+        draw::text(
+            img,
+            &form_font.font,
+            fs * 0.95,
+            x + fs * 0.4,
+            y + fs * 0.4,
+            side,
+            form,
+        );
         let lx = x + fs * 4.0;
-        draw::text(img, &form_font.font, fs * 0.9, lx, y + fs * 0.8, "名　　称：", form);
-        draw::text(img, &print_font.font, fs, lx + fs * 5.0 + ox, y + fs * 0.8 + oy, name, INK);
-        draw::text(img, &form_font.font, fs * 0.9, lx, y + fs * 2.6, "纳税人识别号：", form);
-        draw::text(img, &print_font.font, fs, lx + fs * 7.0 + ox, y + fs * 2.6 + oy, tax, INK);
-        draw::text(img, &form_font.font, fs * 0.9, lx, y + fs * 4.4, "地址、电话：", form);
-        draw::text(img, &form_font.font, fs * 0.9, lx, y + fs * 6.2, "开户行及账号：", form);
+        draw::text(
+            img,
+            &form_font.font,
+            fs * 0.9,
+            lx,
+            y + fs * 0.8,
+            "名　　称：",
+            form,
+        );
+        draw::text(
+            img,
+            &print_font.font,
+            fs,
+            lx + fs * 5.0 + ox,
+            y + fs * 0.8 + oy,
+            name,
+            INK,
+        );
+        draw::text(
+            img,
+            &form_font.font,
+            fs * 0.9,
+            lx,
+            y + fs * 2.6,
+            "纳税人识别号：",
+            form,
+        );
+        draw::text(
+            img,
+            &print_font.font,
+            fs,
+            lx + fs * 7.0 + ox,
+            y + fs * 2.6 + oy,
+            tax,
+            INK,
+        );
+        draw::text(
+            img,
+            &form_font.font,
+            fs * 0.9,
+            lx,
+            y + fs * 4.4,
+            "地址、电话：",
+            form,
+        );
+        draw::text(
+            img,
+            &form_font.font,
+            fs * 0.9,
+            lx,
+            y + fs * 6.2,
+            "开户行及账号：",
+            form,
+        );
     };
-    party(&mut img, top, x0, "购买方", &inv.buyer_name, &inv.buyer_tax_id);
-    party(&mut img, seller_top, x0, "销售方", &inv.seller_name, &inv.seller_tax_id);
-    draw::rect(&mut img, (x0 + fs * 3.6) as i32, top as i32, 2, party_h as u32, form, 0.9);
-    draw::rect(&mut img, (x0 + fs * 3.6) as i32, seller_top as i32, 2, party_h as u32, form, 0.9);
+    party(
+        &mut img,
+        top,
+        x0,
+        "购买方",
+        &inv.buyer_name,
+        &inv.buyer_tax_id,
+    );
+    party(
+        &mut img,
+        seller_top,
+        x0,
+        "销售方",
+        &inv.seller_name,
+        &inv.seller_tax_id,
+    );
+    draw::rect(
+        &mut img,
+        (x0 + fs * 3.6) as i32,
+        top as i32,
+        2,
+        party_h as u32,
+        form,
+        0.9,
+    );
+    draw::rect(
+        &mut img,
+        (x0 + fs * 3.6) as i32,
+        seller_top as i32,
+        2,
+        party_h as u32,
+        form,
+        0.9,
+    );
     let remark_x = wf * 0.62;
-    draw::rect(&mut img, remark_x as i32, seller_top as i32, 2, party_h as u32, form, 0.9);
-    draw::text(&mut img, &form_font.font, fs * 0.95, remark_x + fs * 0.5, seller_top + fs * 0.5, "备注", form);
+    draw::rect(
+        &mut img,
+        remark_x as i32,
+        seller_top as i32,
+        2,
+        party_h as u32,
+        form,
+        0.9,
+    );
+    draw::text(
+        &mut img,
+        &form_font.font,
+        fs * 0.95,
+        remark_x + fs * 0.5,
+        seller_top + fs * 0.5,
+        "备注",
+        form,
+    );
     if inv.kind == InvoiceKind::Paper {
-        draw::rect(&mut img, remark_x as i32, top as i32, 2, party_h as u32, form, 0.9);
-        draw::text(&mut img, &form_font.font, fs * 0.95, remark_x + fs * 0.5, top + fs * 0.5, "密码区", form);
-        let cipher: String = (0..27).map(|_| b"0123456789+-*/<>"[rng.gen_range(0..16)] as char).collect();
+        draw::rect(
+            &mut img,
+            remark_x as i32,
+            top as i32,
+            2,
+            party_h as u32,
+            form,
+            0.9,
+        );
+        draw::text(
+            &mut img,
+            &form_font.font,
+            fs * 0.95,
+            remark_x + fs * 0.5,
+            top + fs * 0.5,
+            "密码区",
+            form,
+        );
+        let cipher: String = (0..27)
+            .map(|_| b"0123456789+-*/<>"[rng.gen_range(0..16)] as char)
+            .collect();
         for k in 0..4 {
-            draw::text(&mut img, &print_font.font, fs * 0.95, remark_x + fs * 3.5, top + fs * (0.5 + 1.6 * k as f32), &cipher[(k * 5)..(k * 5 + 22).min(27)], INK);
+            draw::text(
+                &mut img,
+                &print_font.font,
+                fs * 0.95,
+                remark_x + fs * 3.5,
+                top + fs * (0.5 + 1.6 * k as f32),
+                &cipher[(k * 5)..(k * 5 + 22).min(27)],
+                INK,
+            );
         }
     }
 
     // Goods table.
-    let cols = [("项目名称", 0.0), ("规格型号", 0.26), ("单位", 0.36), ("数量", 0.43), ("单价", 0.52), ("金额", 0.63), ("税率", 0.76), ("税额", 0.84)];
+    let cols = [
+        ("项目名称", 0.0),
+        ("规格型号", 0.26),
+        ("单位", 0.36),
+        ("数量", 0.43),
+        ("单价", 0.52),
+        ("金额", 0.63),
+        ("税率", 0.76),
+        ("税额", 0.84),
+    ];
     let tw_ = x1 - x0;
     for (name, c) in cols {
         let cx = x0 + tw_ * c;
-        draw::text(&mut img, &form_font.font, fs * 0.9, cx + fs * 0.6, goods_top + fs * 0.5, name, form);
+        draw::text(
+            &mut img,
+            &form_font.font,
+            fs * 0.9,
+            cx + fs * 0.6,
+            goods_top + fs * 0.5,
+            name,
+            form,
+        );
         if c > 0.0 {
-            draw::rect(&mut img, cx as i32, goods_top as i32, 1, (seller_top - goods_top - fs * 4.0) as u32, form, 0.6);
+            draw::rect(
+                &mut img,
+                cx as i32,
+                goods_top as i32,
+                1,
+                (seller_top - goods_top - fs * 4.0) as u32,
+                form,
+                0.6,
+            );
         }
     }
     let rate = format!("{}%", inv.rate);
@@ -240,21 +543,106 @@ pub fn render(inv: &Invoice, fonts: &FontSet, rng: &mut impl Rng) -> Flat {
             (0.84, yuan(amount * inv.rate as u64 / 100)),
         ];
         for (c, v) in vals {
-            draw::text(&mut img, &print_font.font, fs * 0.95, x0 + tw_ * c + fs * 0.6 + ox, y, &v, INK);
+            draw::text(
+                &mut img,
+                &print_font.font,
+                fs * 0.95,
+                x0 + tw_ * c + fs * 0.6 + ox,
+                y,
+                &v,
+                INK,
+            );
         }
     }
     let (net, tax) = inv.totals();
     let ty = seller_top - fs * 3.8;
-    draw::rect(&mut img, x0 as i32, (ty - fs * 0.3) as i32, tw_ as u32, 1, form, 0.6);
-    draw::text_spread(&mut img, &form_font.font, fs * 0.95, x0 + fs, ty, fs * 4.0, "合计", form);
-    draw::text(&mut img, &print_font.font, fs * 0.95, x0 + tw_ * 0.63 + fs * 0.6 + ox, ty + oy, &format!("¥{}", yuan(net)), INK);
-    draw::text(&mut img, &print_font.font, fs * 0.95, x0 + tw_ * 0.84 + fs * 0.6 + ox, ty + oy, &format!("¥{}", yuan(tax)), INK);
-    draw::rect(&mut img, x0 as i32, (ty + fs * 1.6) as i32, tw_ as u32, 2, form, 0.9);
-    draw::text(&mut img, &form_font.font, fs * 0.95, x0 + fs, ty + fs * 2.0, "价税合计（大写）", form);
-    draw::text(&mut img, &form_font.font, fs * 0.95, x0 + tw_ * 0.63, ty + fs * 2.0, "（小写）", form);
-    draw::text(&mut img, &print_font.font, fs, x0 + tw_ * 0.63 + fs * 4.5 + ox, ty + fs * 2.0 + oy, &format!("¥{}", yuan(net + tax)), INK);
-    let foot = if inv.kind == InvoiceKind::Paper { "收款人：　　　　　复核：　　　　　开票人：　　　　　销售方：（章）" } else { "开票人：" };
-    draw::text(&mut img, &form_font.font, fs * 0.9, x0 + fs * 2.0, bottom + fs * 0.6, foot, form);
+    draw::rect(
+        &mut img,
+        x0 as i32,
+        (ty - fs * 0.3) as i32,
+        tw_ as u32,
+        1,
+        form,
+        0.6,
+    );
+    draw::text_spread(
+        &mut img,
+        &form_font.font,
+        fs * 0.95,
+        x0 + fs,
+        ty,
+        fs * 4.0,
+        "合计",
+        form,
+    );
+    draw::text(
+        &mut img,
+        &print_font.font,
+        fs * 0.95,
+        x0 + tw_ * 0.63 + fs * 0.6 + ox,
+        ty + oy,
+        &format!("¥{}", yuan(net)),
+        INK,
+    );
+    draw::text(
+        &mut img,
+        &print_font.font,
+        fs * 0.95,
+        x0 + tw_ * 0.84 + fs * 0.6 + ox,
+        ty + oy,
+        &format!("¥{}", yuan(tax)),
+        INK,
+    );
+    draw::rect(
+        &mut img,
+        x0 as i32,
+        (ty + fs * 1.6) as i32,
+        tw_ as u32,
+        2,
+        form,
+        0.9,
+    );
+    draw::text(
+        &mut img,
+        &form_font.font,
+        fs * 0.95,
+        x0 + fs,
+        ty + fs * 2.0,
+        "价税合计（大写）",
+        form,
+    );
+    draw::text(
+        &mut img,
+        &form_font.font,
+        fs * 0.95,
+        x0 + tw_ * 0.63,
+        ty + fs * 2.0,
+        "（小写）",
+        form,
+    );
+    draw::text(
+        &mut img,
+        &print_font.font,
+        fs,
+        x0 + tw_ * 0.63 + fs * 4.5 + ox,
+        ty + fs * 2.0 + oy,
+        &format!("¥{}", yuan(net + tax)),
+        INK,
+    );
+    let foot = if inv.kind == InvoiceKind::Paper {
+        "收款人：　　　　　复核：　　　　　开票人：　　　　　销售方：（章）"
+    } else {
+        "开票人："
+    };
+    draw::text(
+        &mut img,
+        &form_font.font,
+        fs * 0.9,
+        x0 + fs * 2.0,
+        bottom + fs * 0.6,
+        foot,
+        form,
+    );
     if inv.kind == InvoiceKind::Paper {
         // The seller's oval 发票专用章 in the remark area: name + tax id.
         let cx = remark_x + (x1 - remark_x) / 2.0 + rng.gen_range(-fs..fs);
@@ -262,7 +650,9 @@ pub fn render(inv: &Invoice, fonts: &FontSet, rng: &mut impl Rng) -> Flat {
         let mut m = image::GrayImage::new((fs * 12.0) as u32, (fs * 8.0) as u32);
         let (mcx, mcy) = (m.width() as f32 / 2.0, m.height() as f32 / 2.0);
         for (x, y, p) in m.enumerate_pixels_mut() {
-            let d = (((x as f32 - mcx) / (mcx - 3.0)).powi(2) + ((y as f32 - mcy) / (mcy - 3.0)).powi(2)).sqrt();
+            let d = (((x as f32 - mcx) / (mcx - 3.0)).powi(2)
+                + ((y as f32 - mcy) / (mcy - 3.0)).powi(2))
+            .sqrt();
             if (d - 1.0).abs() < 0.035 {
                 p.0[0] = 240;
             }
@@ -285,7 +675,18 @@ pub fn render(inv: &Invoice, fonts: &FontSet, rng: &mut impl Rng) -> Flat {
                 q.0[0] = q.0[0].max(p.0[0]);
             }
         }
-        draw::apply_ink(&mut img, &m, (cx - mcx) as i32, (cy - mcy) as i32, draw::SEAL_RED, rng.gen_range(0.65..0.85));
+        draw::apply_ink(
+            &mut img,
+            &m,
+            (cx - mcx) as i32,
+            (cy - mcy) as i32,
+            draw::SEAL_RED,
+            rng.gen_range(0.65..0.85),
+        );
     }
-    Flat { image: img, fields: inv.fields(), corner_radius: 0.0 }
+    Flat {
+        image: img,
+        fields: inv.fields(),
+        corner_radius: 0.0,
+    }
 }

@@ -25,7 +25,11 @@ pub struct Flat {
 /// A paper tone: white, cream, or slightly grey, so that no check can key on one colour.
 pub fn paper_tone(rng: &mut impl Rng) -> Rgb<u8> {
     let base = rng.gen_range(236..252u8);
-    Rgb([base, base.saturating_sub(rng.gen_range(0..6)), base.saturating_sub(rng.gen_range(0..14))])
+    Rgb([
+        base,
+        base.saturating_sub(rng.gen_range(0..6)),
+        base.saturating_sub(rng.gen_range(0..14)),
+    ])
 }
 
 /// A jitter of `±frac` of `v`.

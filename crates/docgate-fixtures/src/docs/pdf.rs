@@ -28,7 +28,9 @@ fn to_unicode() -> Vec<u8> {
     let mut s = String::from(
         "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n",
     );
-    let highs: Vec<u32> = (0..=0xFFu32).filter(|h| !(0xD8..=0xDF).contains(h)).collect();
+    let highs: Vec<u32> = (0..=0xFFu32)
+        .filter(|h| !(0xD8..=0xDF).contains(h))
+        .collect();
     for chunk in highs.chunks(100) {
         s.push_str(&format!("{} beginbfrange\n", chunk.len()));
         for h in chunk {
@@ -47,20 +49,30 @@ struct Page {
 impl Page {
     fn text(&mut self, x: f32, y_top: f32, size: f32, s: &str, rgb: (f32, f32, f32)) {
         let y = H - y_top - size;
-        self.ops.push(Operation::new("rg", vec![rgb.0.into(), rgb.1.into(), rgb.2.into()]));
+        self.ops.push(Operation::new(
+            "rg",
+            vec![rgb.0.into(), rgb.1.into(), rgb.2.into()],
+        ));
         self.ops.push(Operation::new("BT", vec![]));
-        self.ops.push(Operation::new("Tf", vec!["F1".into(), size.into()]));
-        self.ops.push(Operation::new("Td", vec![x.into(), y.into()]));
+        self.ops
+            .push(Operation::new("Tf", vec!["F1".into(), size.into()]));
+        self.ops
+            .push(Operation::new("Td", vec![x.into(), y.into()]));
         self.ops.push(Operation::new("Tj", vec![ucs2(s)]));
         self.ops.push(Operation::new("ET", vec![]));
     }
     fn rect(&mut self, x: f32, y_top: f32, w: f32, h: f32) {
-        self.ops.push(Operation::new("re", vec![x.into(), (H - y_top - h).into(), w.into(), h.into()]));
+        self.ops.push(Operation::new(
+            "re",
+            vec![x.into(), (H - y_top - h).into(), w.into(), h.into()],
+        ));
         self.ops.push(Operation::new("S", vec![]));
     }
     fn hline(&mut self, x0: f32, x1: f32, y_top: f32) {
-        self.ops.push(Operation::new("m", vec![x0.into(), (H - y_top).into()]));
-        self.ops.push(Operation::new("l", vec![x1.into(), (H - y_top).into()]));
+        self.ops
+            .push(Operation::new("m", vec![x0.into(), (H - y_top).into()]));
+        self.ops
+            .push(Operation::new("l", vec![x1.into(), (H - y_top).into()]));
         self.ops.push(Operation::new("S", vec![]));
     }
 }
@@ -69,26 +81,57 @@ impl Page {
 pub fn write(inv: &Invoice) -> Result<Vec<u8>, lopdf::Error> {
     let form = (0.6, 0.25, 0.15);
     let ink = (0.0, 0.0, 0.0);
-    let mut p = Page { ops: vec![Operation::new("w", vec![0.8.into()]), Operation::new("RG", vec![form.0.into(), form.1.into(), form.2.into()])] };
+    let mut p = Page {
+        ops: vec![
+            Operation::new("w", vec![0.8.into()]),
+            Operation::new("RG", vec![form.0.into(), form.1.into(), form.2.into()]),
+        ],
+    };
     p.text(200.0, 22.0, 18.0, "电子发票（增值税专用发票）", form);
     p.text(470.0, 24.0, 9.0, "发票号码：", form);
     p.text(520.0, 24.0, 9.0, &inv.number, ink);
     p.text(470.0, 40.0, 9.0, "开票日期：", form);
-    p.text(520.0, 40.0, 9.0, &inv.date.format("%Y年%m月%d日").to_string(), ink);
+    p.text(
+        520.0,
+        40.0,
+        9.0,
+        &inv.date.format("%Y年%m月%d日").to_string(),
+        ink,
+    );
     p.rect(20.0, 64.0, 640.0, 300.0);
     p.hline(20.0, 660.0, 124.0);
     p.hline(340.0, 340.0, 64.0);
-    p.ops.push(Operation::new("m", vec![340.0.into(), (H - 64.0).into()]));
-    p.ops.push(Operation::new("l", vec![340.0.into(), (H - 124.0).into()]));
+    p.ops
+        .push(Operation::new("m", vec![340.0.into(), (H - 64.0).into()]));
+    p.ops
+        .push(Operation::new("l", vec![340.0.into(), (H - 124.0).into()]));
     p.ops.push(Operation::new("S", vec![]));
-    for (x, side, name, tax) in [(24.0, "购买方信息", &inv.buyer_name, &inv.buyer_tax_id), (344.0, "销售方信息", &inv.seller_name, &inv.seller_tax_id)] {
+    for (x, side, name, tax) in [
+        (24.0, "购买方信息", &inv.buyer_name, &inv.buyer_tax_id),
+        (344.0, "销售方信息", &inv.seller_name, &inv.seller_tax_id),
+    ] {
         p.text(x, 70.0, 9.0, side, form);
         p.text(x + 10.0, 88.0, 9.0, "名称：", form);
         p.text(x + 40.0, 88.0, 9.0, name, ink);
-        p.text(x + 10.0, 104.0, 9.0, "统一社会信用代码/纳税人识别号：", form);
+        p.text(
+            x + 10.0,
+            104.0,
+            9.0,
+            "统一社会信用代码/纳税人识别号：",
+            form,
+        );
         p.text(x + 150.0, 104.0, 9.0, tax, ink);
     }
-    let cols = [(24.0, "项目名称"), (200.0, "规格型号"), (260.0, "单位"), (300.0, "数量"), (350.0, "单价"), (420.0, "金额"), (500.0, "税率/征收率"), (580.0, "税额")];
+    let cols = [
+        (24.0, "项目名称"),
+        (200.0, "规格型号"),
+        (260.0, "单位"),
+        (300.0, "数量"),
+        (350.0, "单价"),
+        (420.0, "金额"),
+        (500.0, "税率/征收率"),
+        (580.0, "税额"),
+    ];
     for (x, t) in cols {
         p.text(x, 130.0, 8.5, t, form);
     }
@@ -145,7 +188,12 @@ pub fn write(inv: &Invoice) -> Result<Vec<u8>, lopdf::Error> {
         "Type" => "Page", "Parent" => pages_id, "Contents" => content_id, "Resources" => resources,
         "MediaBox" => vec![0.into(), 0.into(), W.into(), H.into()],
     });
-    doc.objects.insert(pages_id, Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => vec![page_id.into()], "Count" => 1 }));
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(
+            dictionary! { "Type" => "Pages", "Kids" => vec![page_id.into()], "Count" => 1 },
+        ),
+    );
     let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
     doc.trailer.set("Root", catalog);
     let info = doc.add_object(dictionary! { "Producer" => Object::string_literal("docgate-fixtures"), "Title" => Object::string_literal("e-invoice (synthetic)") });
