@@ -17,6 +17,8 @@ pub enum Exit {
     ConfigError = 6,
     /// 7: `eval --compare` found a regression.
     Regressed = 7,
+    /// 8: a service (broker or database) could not be reached, or results did not arrive.
+    ServiceError = 8,
 }
 
 impl From<Exit> for ExitCode {

@@ -1,10 +1,15 @@
-//! The `docgate` binary: `check`, `config check`, `eval`. Thin: parsing arguments, loading
-//! the config, calling the pipeline, printing, and mapping outcomes to exit codes.
+//! The `docgate` binary: `check`, `config check`, `eval`, and the service: `worker`,
+//! `enqueue`, `status`. Thin: parsing arguments, loading the config, calling the pipeline
+//! or the worker library, printing, and mapping outcomes to exit codes.
 
 mod check;
 mod config_cmd;
+mod enqueue;
 mod eval_cmd;
 mod exit;
+mod service;
+mod status;
+mod worker_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -31,27 +36,46 @@ enum Command {
     Config(config_cmd::ConfigCommand),
     /// Score the pipeline against labelled fixtures (folders with submission.json + truth.json).
     Eval(eval_cmd::Args),
+    /// Run a worker: consume submissions from RabbitMQ, store and publish results.
+    Worker(worker_cmd::Args),
+    /// Copy submissions into the storage root and publish them to the intake queue.
+    Enqueue(enqueue::Args),
+    /// Show queue depths, results by decision and dead letters.
+    Status(status::Args),
 }
 
 fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // A worker is a service: its operators want to see what it does by default.
+    let default_level = match cli.command {
+        Command::Worker(_) => "info",
+        _ => "warn",
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("DOCGATE_LOG")
-                .unwrap_or_else(|_| "warn".into()),
+                .unwrap_or_else(|_| default_level.into()),
         )
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
+    // Errors of the service commands are about the broker or the database, not inputs.
+    let on_error = match cli.command {
+        Command::Worker(_) | Command::Enqueue(_) | Command::Status(_) => exit::Exit::ServiceError,
+        _ => exit::Exit::InputError,
+    };
     let result = match cli.command {
         Command::Check(args) => check::run(cli.config.as_deref(), args),
         Command::Config(cmd) => config_cmd::run(cli.config.as_deref(), cmd),
         Command::Eval(args) => eval_cmd::run(cli.config.as_deref(), args),
+        Command::Worker(args) => worker_cmd::run(cli.config.as_deref(), args),
+        Command::Enqueue(args) => enqueue::run(args),
+        Command::Status(args) => status::run(args),
     };
     match result {
         Ok(code) => code.into(),
         Err(e) => {
             eprintln!("docgate: error: {e:#}");
-            exit::Exit::InputError.into()
+            on_error.into()
         }
     }
 }
