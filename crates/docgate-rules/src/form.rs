@@ -36,12 +36,12 @@ fn credit_code(out: &mut Emitter, rules: &RuleSet, raw: &str) -> bool {
     let shown = truncate(&code, 24);
     let (verdict, message, valid) = if code.len() == 15 && code.bytes().all(|b| b.is_ascii_digit())
     {
-        // Pre-2016 registration numbers still circulate; valid ones are accepted, but the
-        // platforms now ask for the credit code, so a person should confirm.
+        // Pre-2016 licences carry a 15-digit registration number instead of a credit code;
+        // the domain treats a valid one as that licence's code (severity is the rule owner's).
         match registration::validate(&code) {
             Ok(()) => (
-                Verdict::Uncertain,
-                format!("form gives an old 15-digit registration number {shown} instead of a credit code"),
+                Verdict::Pass,
+                format!("form gives a pre-2016 15-digit registration number {shown}, valid (ISO 7064 MOD 11,10)"),
                 false,
             ),
             Err(e) => (Verdict::Violated, format!("form registration number {shown} is invalid: {e}"), false),
