@@ -15,8 +15,9 @@ pub mod submission;
 pub mod truth;
 
 pub use measure::{
-    DocumentMeasurements, Extracted, ExtractedField, Format, IngestProblem, IngestProblemKind,
-    PageMeasurements, Region, SubmissionMeasurements,
+    CornerMeasurement, DocumentMeasurements, Extracted, ExtractedField, Format, IngestProblem,
+    IngestProblemKind, PageMeasurements, Point, Region, Seal, SubmissionMeasurements,
+    VisionMeasurements, CORNER_NAMES,
 };
 pub use personal::{mask, Personal};
 pub use report::{Report, REPORT_SCHEMA_VERSION};

@@ -145,6 +145,10 @@ pub struct PageMeasurements {
     pub width: u32,
     /// Height in pixels, after EXIF orientation.
     pub height: u32,
+    /// What docgate-vision measured on the decoded page (absent when the page was not
+    /// decoded, e.g. measurements stored before vision existed, or a decode problem).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vision: Option<VisionMeasurements>,
 }
 
 impl PageMeasurements {
@@ -156,6 +160,104 @@ impl PageMeasurements {
     /// Megapixels.
     pub fn megapixels(&self) -> f64 {
         f64::from(self.width) * f64::from(self.height) / 1e6
+    }
+}
+
+/// A point in page pixels (sub-pixel, `x` right, `y` down); may lie outside the page.
+pub type Point = [f64; 2];
+
+/// The four corners of a document, in the order top-left, top-right, bottom-right,
+/// bottom-left as the document appears in the frame.
+pub const CORNER_NAMES: [&str; 4] = ["top-left", "top-right", "bottom-right", "bottom-left"];
+
+/// One corner of the detected document quadrilateral.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CornerMeasurement {
+    /// Where the corner is: the intersection of its two edges, in page pixels. `None` when
+    /// one of its edges was not found (the edge is hidden or outside the frame).
+    pub position: Option<Point>,
+    /// Signed distance from the corner to the nearest frame edge, as a fraction of the
+    /// page's short side: negative when the corner lies outside the frame. `None` when the
+    /// position is unknown.
+    pub margin_fraction: Option<f64>,
+    /// Whether the corner can be seen: its position is known and inside the frame.
+    pub visible: bool,
+}
+
+/// A red seal (round or oval red mark) found on the page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Seal {
+    /// Centre in page pixels.
+    pub center: Point,
+    /// Half-axes (horizontal, vertical) in page pixels.
+    pub radii: [f64; 2],
+    /// How seal-like the mark is, 0..1 (roundness and ring-like ink coverage).
+    pub score: f64,
+}
+
+/// What docgate-vision measured on one decoded page. All positions are in page pixels;
+/// scores are documented with the fields they belong to. Every field is computed from
+/// pixels only, never from file metadata, so re-measuring the same pixels gives the same
+/// values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VisionMeasurements {
+    /// Detected document edges: the four corners (TL, TR, BR, BL). When fewer than three
+    /// edges are found no quadrilateral is reported and the document is taken to be the
+    /// whole page.
+    #[serde(default)]
+    pub corners: Vec<CornerMeasurement>,
+    /// How many of the four document edges were found.
+    #[serde(default)]
+    pub edges_found: u32,
+    /// The document's bounding box, clipped to the page (the whole page when no
+    /// quadrilateral was found).
+    pub document_region: Region,
+    /// The document's own pixel size `[width, height]` (mean lengths of opposite edges of
+    /// the quadrilateral; the page size when no quadrilateral was found).
+    pub document_size: [u32; 2],
+    /// Sharpness of the document region at a fixed working scale (long side ≤ 1000 px), in
+    /// 0..100: the share of edge contrast that a further small blur would destroy, in the
+    /// direction where the image is least sharp (so motion blur counts). Higher is sharper.
+    pub sharpness: f64,
+    /// The same share in the sharpest direction; with `sharpness` it shows anisotropy
+    /// (motion blur: high here, low in `sharpness`).
+    #[serde(default)]
+    pub sharpness_max: f64,
+    /// Colourfulness of the document outside red seals, 0 for a greyscale image (any
+    /// uniform colour cast removed); higher means more colour.
+    pub colorfulness: f64,
+    /// Fraction of the document region blown out by glare (saturated, colourless, brighter
+    /// than the paper), 0..1.
+    pub glare_fraction: f64,
+    /// Bounding box of the largest glare patch, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub glare_region: Option<Region>,
+    /// Red seals found, largest first.
+    #[serde(default)]
+    pub seals: Vec<Seal>,
+}
+
+impl VisionMeasurements {
+    /// Corners that are not visible, by name (`top-left`, ...), in TL, TR, BR, BL order.
+    pub fn hidden_corners(&self) -> Vec<&'static str> {
+        self.corners
+            .iter()
+            .zip(CORNER_NAMES)
+            .filter(|(c, _)| !c.visible)
+            .map(|(_, n)| n)
+            .collect()
+    }
+
+    /// The smallest corner margin (fraction of the short side), when every corner's
+    /// position is known.
+    pub fn min_margin_fraction(&self) -> Option<f64> {
+        if self.corners.len() != 4 {
+            return None;
+        }
+        self.corners
+            .iter()
+            .map(|c| c.margin_fraction)
+            .try_fold(f64::INFINITY, |m, c| c.map(|c| m.min(c)))
     }
 }
 

@@ -259,5 +259,6 @@ pub(crate) fn page(index: u32, width: u32, height: u32) -> PageMeasurements {
         index,
         width,
         height,
+        vision: None,
     }
 }

@@ -2,7 +2,7 @@
 //! every document (caps before allocation), measure, judge. The worker and the CLI both
 //! call this; most behaviour tests live here.
 //!
-//! Expensive work (ingest, and later vision and OCR) produces [`SubmissionMeasurements`];
+//! Expensive work (ingest, vision, and later OCR) produces [`SubmissionMeasurements`];
 //! judging is [`docgate_rules::judge`], a pure function of them, so [`rejudge`] can replay
 //! a new config over stored measurements without touching a file.
 
@@ -13,9 +13,14 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use docgate_config::Config;
-use docgate_core::{ManifestError, Report, Submission, SubmissionMeasurements};
+use docgate_core::{
+    DocumentMeasurements, Format, IngestProblemKind, ManifestError, Report, Submission,
+    SubmissionMeasurements,
+};
 use docgate_ingest::Storage;
 use rayon::prelude::*;
+
+pub mod read;
 
 /// A manifest larger than this is refused before it is parsed.
 pub const MAX_MANIFEST_BYTES: u64 = 1024 * 1024;
@@ -54,7 +59,7 @@ pub enum PipelineError {
 /// Wall time per stage, for `docgate eval` and the benchmarks.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Timings {
-    /// Stage name (`ingest`, `judge`, `total`) to elapsed time.
+    /// Stage name (`ingest`, `measure`, `judge`, `total`) to elapsed time.
     pub stages: BTreeMap<&'static str, Duration>,
 }
 
@@ -122,15 +127,87 @@ pub fn measure(
     storage: &Storage,
     config: &Config,
 ) -> SubmissionMeasurements {
+    measure_timed(submission, storage, config).0
+}
+
+/// [`measure`], also returning the wall time of its two stages: `ingest` (read, sniff,
+/// header measurement of every document) and `measure` (decode page 0 and run
+/// docgate-vision on it). Documents run in parallel within each stage.
+pub fn measure_timed(
+    submission: &Submission,
+    storage: &Storage,
+    config: &Config,
+) -> (SubmissionMeasurements, Timings) {
     let limits = ingest_limits(config);
-    let documents = submission
+    let mut timings = Timings::default();
+    let t = Instant::now();
+    let ingested: Vec<_> = submission
         .documents
         .par_iter()
-        .map(|doc| docgate_ingest::ingest(storage, doc, &limits).0)
+        .map(|doc| docgate_ingest::ingest(storage, doc, &limits))
         .collect();
-    SubmissionMeasurements {
-        documents,
-        extracted: Default::default(),
+    timings.add("ingest", t.elapsed());
+    let t = Instant::now();
+    let decoded: Vec<_> = ingested
+        .into_par_iter()
+        .map(|(m, bytes)| vision(m, bytes, &limits))
+        .collect();
+    timings.add("measure", t.elapsed());
+    // OCR of the fields the rules need, on the page vision decoded (one decode per document).
+    let t = Instant::now();
+    let (documents, extracted) = read::read_all(submission, decoded, &limits);
+    timings.add("read", t.elapsed());
+    (
+        SubmissionMeasurements {
+            documents,
+            extracted,
+        },
+        timings,
+    )
+}
+
+/// Decodes page 0 of a document that ingest accepted and measures it with docgate-vision.
+/// A decode failure becomes the document's `problem` (reported by `image.decode`), except
+/// for a PDF page without an embedded image: a born-digital page has nothing to photograph
+/// badly, so it simply gets no vision measurements. The header measurement is kept.
+///
+/// Also returns what the read stage needs: the decoded page, and the bytes of a PDF with a
+/// text layer (its text is read instead of OCR).
+fn vision(
+    mut m: DocumentMeasurements,
+    bytes: Option<Vec<u8>>,
+    limits: &docgate_ingest::Limits,
+) -> read::Decoded {
+    let (Some(bytes), Some(format), None) = (bytes, m.format, m.problem.as_ref()) else {
+        return read::Decoded::bare(m);
+    };
+    if m.pages.is_empty() {
+        return read::Decoded::bare(m);
+    }
+    let text_bytes = |b: Vec<u8>| (format == Format::Pdf).then_some(b);
+    match docgate_ingest::decode_page(&bytes, format, 0, limits) {
+        Ok(img) => {
+            let v = docgate_vision::measure(&img);
+            if let Some(page) = m.pages.first_mut() {
+                page.vision = Some(v);
+            }
+            read::Decoded {
+                measurements: m,
+                page: Some(img),
+                pdf: text_bytes(bytes),
+            }
+        }
+        Err(p) if format == Format::Pdf && p.kind == IngestProblemKind::UnsupportedFormat => {
+            read::Decoded {
+                measurements: m,
+                page: None,
+                pdf: text_bytes(bytes),
+            }
+        }
+        Err(p) => {
+            m.problem = Some(p);
+            read::Decoded::bare(m)
+        }
     }
 }
 
@@ -152,9 +229,8 @@ pub fn check(
             as_of,
         )?;
     }
-    let t = Instant::now();
-    let measurements = measure(submission, storage, config);
-    timings.add("ingest", t.elapsed());
+    let (measurements, stages) = measure_timed(submission, storage, config);
+    timings.stages.extend(stages.stages);
     let t = Instant::now();
     let report = docgate_rules::judge(config, submission, &measurements, as_of)?;
     timings.add("judge", t.elapsed());

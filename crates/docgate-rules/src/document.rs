@@ -159,12 +159,28 @@ pub(crate) fn check(
         ),
     }
 
-    // Resolution of the first page (the document itself, once vision measures its quad).
+    // Resolution of the document itself: the detected quadrilateral's pixel size when
+    // vision found one, else the whole first page.
     if let Some(page) = m.pages.first() {
         let res = &rules.image_resolution;
-        let (short, mp) = (page.short_side(), page.megapixels());
+        let quad = page
+            .vision
+            .as_ref()
+            .filter(|v| v.corners.len() == 4 && v.corners.iter().all(|c| c.position.is_some()));
+        let (w, h) = match quad {
+            Some(v) => (v.document_size[0], v.document_size[1]),
+            None => (page.width, page.height),
+        };
+        let short = w.min(h);
+        let mp = f64::from(w) * f64::from(h) / 1e6;
         let (min_short, min_mp) = (res.params.min_short_side, res.params.min_megapixels);
-        let dims = format!("{}×{} px", page.width, page.height);
+        let dims = match quad {
+            Some(_) => format!(
+                "{w}×{h} px (document in a {}×{} px frame)",
+                page.width, page.height
+            ),
+            None => format!("{w}×{h} px"),
+        };
         let (verdict, message, evidence) = if short < min_short {
             (
                 Verdict::Violated,
@@ -183,6 +199,10 @@ pub(crate) fn check(
                 format!("{what} is {dims}: short side {short} ≥ {min_short} px, {mp:.2} MP ≥ {min_mp:.2} MP"),
                 Evidence::compared(f64::from(short), f64::from(min_short)),
             )
+        };
+        let evidence = Evidence {
+            region: quad.map(|v| v.document_region),
+            ..evidence
         };
         out.verdict(
             RuleId::ImageResolution,

@@ -12,6 +12,7 @@ mod fields;
 mod form;
 pub mod normalize;
 mod submission;
+mod vision;
 
 use chrono::NaiveDate;
 use docgate_config::Config;
@@ -51,6 +52,7 @@ pub fn judge(
     for doc in &submission.documents {
         let m = measurements.documents.iter().find(|m| m.document == doc.id);
         document::check(&mut out, profile, doc, m);
+        vision::check(&mut out, profile, doc, m);
     }
     fields::check(&mut out, profile, submission, measurements, as_of);
     form::check(&mut out, profile.rules(None), &submission.form, as_of);

@@ -35,6 +35,7 @@ fn jpeg(id: &str, bytes: u64, w: u32, h: u32) -> DocumentMeasurements {
             index: 0,
             width: w,
             height: h,
+            vision: None,
         }],
         has_text_layer: false,
         problem: None,
@@ -212,6 +213,7 @@ fn decode_problems_and_low_resolution() {
         index: 0,
         width: 320,
         height: 200,
+        vision: None,
     };
     let r = judge(
         &submission("1688", serde_json::json!({}), FULL_SET),

@@ -1,0 +1,292 @@
+//! docgate-vision: pure measurements on one decoded page (`RgbImage → VisionMeasurements`):
+//! the document's quadrilateral and corners, its pixel size, sharpness, colourfulness,
+//! glare and red seals. No I/O; deterministic; never panics on any input (1×1, all black,
+//! all white).
+//!
+//! Everything runs on area-averaged working copies: the whole frame at ≤ 800 px long side
+//! (edges, seals) and the document's bounding box at ≤ 1000 px (sharpness, colour, glare),
+//! so the cost after one pass over the page's pixels is independent of the camera, and
+//! the extra memory is a few MB whatever the page size. The three document measurements
+//! run in parallel (rayon), as do the rows inside the downscale and the sharpness pass.
+
+mod blur;
+mod color;
+mod glare;
+mod quad;
+mod seal;
+mod work;
+
+use docgate_core::{CornerMeasurement, Region, Seal, VisionMeasurements};
+use image::RgbImage;
+
+pub use docgate_core::VisionMeasurements as Measurements;
+
+/// Long side of the frame's working copy (edges, seals).
+pub const FRAME_WORK_LONG: u32 = 800;
+/// Long side of the document's working copy: the fixed scale sharpness is normalised to.
+pub const DOC_WORK_LONG: u32 = 1000;
+
+/// Measures one decoded page. See [`VisionMeasurements`] for what each field means.
+pub fn measure(img: &RgbImage) -> VisionMeasurements {
+    let (iw, ih) = img.dimensions();
+    let full: Region = [0, 0, iw, ih];
+    let Some(frame) = work::downscale(img, full, FRAME_WORK_LONG) else {
+        return empty(iw, ih);
+    };
+    let paper = quad::paper_colour(&frame);
+    let edges = quad::find(&frame, paper);
+    let found = edges.lines.iter().filter(|l| l.is_some()).count() as u32;
+
+    // Corners: top-left = top ∩ left, top-right = top ∩ right, ...
+    let pairs = [(0, 3), (0, 1), (2, 1), (2, 3)];
+    let short = f64::from(iw.min(ih)).max(1.0);
+    let mut pos: [Option<[f64; 2]>; 4] = [None; 4];
+    if found >= 3 {
+        for (k, (a, b)) in pairs.iter().enumerate() {
+            if let (Some(la), Some(lb)) = (edges.lines[*a], edges.lines[*b]) {
+                pos[k] = la.intersect(&lb).map(|p| frame.to_page(p[0], p[1]));
+            }
+        }
+    }
+    // A quadrilateral that is tiny or self-intersecting is not a document.
+    if pos.iter().all(|p| p.is_some()) {
+        let q: Vec<[f64; 2]> = pos.iter().flatten().copied().collect();
+        if !convex(&q) || area(&q) < 0.03 * f64::from(iw) * f64::from(ih) {
+            pos = [None; 4];
+        }
+    }
+    let have_quad = pos.iter().filter(|p| p.is_some()).count() >= 2;
+    let corners: Vec<CornerMeasurement> = if have_quad {
+        pos.iter()
+            .map(|p| match p {
+                Some(p) => {
+                    let m = p[0]
+                        .min(p[1])
+                        .min(f64::from(iw) - p[0])
+                        .min(f64::from(ih) - p[1]);
+                    CornerMeasurement {
+                        position: Some(*p),
+                        margin_fraction: Some(m / short),
+                        visible: m >= 0.0,
+                    }
+                }
+                None => CornerMeasurement {
+                    position: None,
+                    margin_fraction: None,
+                    visible: false,
+                },
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+
+    // Document region: the known corners' box, reaching the frame edge on sides not found.
+    let (region, size) = if have_quad {
+        let known: Vec<[f64; 2]> = pos.iter().flatten().copied().collect();
+        let mut x0 = known.iter().map(|p| p[0]).fold(f64::INFINITY, f64::min);
+        let mut x1 = known.iter().map(|p| p[0]).fold(f64::NEG_INFINITY, f64::max);
+        let mut y0 = known.iter().map(|p| p[1]).fold(f64::INFINITY, f64::min);
+        let mut y1 = known.iter().map(|p| p[1]).fold(f64::NEG_INFINITY, f64::max);
+        if edges.lines[0].is_none() {
+            y0 = 0.0;
+        }
+        if edges.lines[1].is_none() {
+            x1 = f64::from(iw);
+        }
+        if edges.lines[2].is_none() {
+            y1 = f64::from(ih);
+        }
+        if edges.lines[3].is_none() {
+            x0 = 0.0;
+        }
+        let cx0 = x0.clamp(0.0, f64::from(iw));
+        let cy0 = y0.clamp(0.0, f64::from(ih));
+        let cx1 = x1.clamp(0.0, f64::from(iw));
+        let cy1 = y1.clamp(0.0, f64::from(ih));
+        let region = [
+            cx0 as u32,
+            cy0 as u32,
+            (cx1 - cx0).max(1.0) as u32,
+            (cy1 - cy0).max(1.0) as u32,
+        ];
+        let size = if pos.iter().all(|p| p.is_some()) {
+            let d = |a: usize, b: usize| {
+                let (p, q) = (pos[a].unwrap_or_default(), pos[b].unwrap_or_default());
+                ((p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2)).sqrt()
+            };
+            [
+                ((d(0, 1) + d(3, 2)) / 2.0).round() as u32,
+                ((d(0, 3) + d(1, 2)) / 2.0).round() as u32,
+            ]
+        } else {
+            [region[2], region[3]]
+        };
+        (region, size)
+    } else {
+        (full, [iw, ih])
+    };
+
+    let Some(doc) = work::downscale(img, region, DOC_WORK_LONG) else {
+        return empty(iw, ih);
+    };
+    // Pixels of the document: inside the quadrilateral, 2 % in from its edges (the edge
+    // itself and the background beyond it are not the document).
+    let quad_work: Option<Vec<[f64; 2]>> = pos
+        .iter()
+        .all(|p| p.is_some())
+        .then(|| pos.iter().flatten().map(|p| doc.from_page(*p)).collect());
+    let inset = 0.02 * doc.w.min(doc.h) as f64;
+    let mut mask: Vec<bool> = (0..doc.w * doc.h)
+        .map(|i| {
+            let p = [(i % doc.w) as f64 + 0.5, (i / doc.w) as f64 + 0.5];
+            match &quad_work {
+                Some(q) => inside(q, p, inset),
+                None => {
+                    p[0] >= inset
+                        && p[1] >= inset
+                        && p[0] <= doc.w as f64 - inset
+                        && p[1] <= doc.h as f64 - inset
+                }
+            }
+        })
+        .collect();
+    if !mask.iter().any(|m| *m) {
+        mask.iter_mut().for_each(|m| *m = true);
+    }
+
+    // Seals on the frame copy; at least 8 % of the document's short side across.
+    let doc_short_frame = f64::from(region[2].min(region[3])) / frame.scale;
+    let raw_seals = seal::find(&frame, 0.08 * doc_short_frame);
+    // A seal is on the document: its centre inside the document's box, and it is smaller
+    // than the document (red things around a document are not its seal).
+    let in_doc = |s: &seal::RawSeal| {
+        let c = frame.to_page(s.center[0], s.center[1]);
+        let r = s.radii[0].max(s.radii[1]) * frame.scale;
+        c[0] >= f64::from(region[0])
+            && c[1] >= f64::from(region[1])
+            && c[0] <= f64::from(region[0]) + f64::from(region[2])
+            && c[1] <= f64::from(region[1]) + f64::from(region[3])
+            && 2.0 * r <= 0.7 * f64::from(region[2].min(region[3]))
+    };
+    let seals: Vec<Seal> = raw_seals
+        .iter()
+        .filter(|s| in_doc(s))
+        .map(|s| Seal {
+            center: frame.to_page(s.center[0], s.center[1]),
+            radii: [s.radii[0] * frame.scale, s.radii[1] * frame.scale],
+            score: s.score,
+        })
+        .collect();
+    // Colour is measured without the seals (a red stamp on a copy is not an original).
+    let mut colour_mask = mask.clone();
+    for s in &seals {
+        let c = doc.from_page(s.center);
+        let (rx, ry) = (s.radii[0] / doc.scale * 1.25, s.radii[1] / doc.scale * 1.25);
+        for (i, m) in colour_mask.iter_mut().enumerate() {
+            let dx = ((i % doc.w) as f64 + 0.5 - c[0]) / rx.max(1.0);
+            let dy = ((i / doc.w) as f64 + 0.5 - c[1]) / ry.max(1.0);
+            if dx * dx + dy * dy <= 1.0 {
+                *m = false;
+            }
+        }
+    }
+    let doc_paper = quad::paper_colour(&doc);
+    let paper_level = glare::paper_level(&doc, &mask);
+    let ((sharp, sharp_max), (colorfulness, (glare_fraction, glare_box))) = rayon::join(
+        || blur::sharpness(&doc, &mask),
+        || {
+            rayon::join(
+                || color::colorfulness(&doc, &colour_mask, doc_paper),
+                || glare::glare(&doc, &mask, paper_level),
+            )
+        },
+    );
+    let glare_region = glare_box.map(|b| {
+        let p = doc.to_page(b[0] as f64, b[1] as f64);
+        [
+            p[0] as u32,
+            p[1] as u32,
+            (b[2] as f64 * doc.scale).ceil() as u32,
+            (b[3] as f64 * doc.scale).ceil() as u32,
+        ]
+    });
+    VisionMeasurements {
+        corners,
+        edges_found: found,
+        document_region: region,
+        document_size: size,
+        sharpness: round2(sharp),
+        sharpness_max: round2(sharp_max),
+        colorfulness: round2(colorfulness),
+        glare_fraction: (glare_fraction * 1e4).round() / 1e4,
+        glare_region,
+        seals,
+    }
+}
+
+fn round2(v: f64) -> f64 {
+    (v * 100.0).round() / 100.0
+}
+
+/// Measurements of a page too small to hold anything.
+fn empty(w: u32, h: u32) -> VisionMeasurements {
+    VisionMeasurements {
+        corners: Vec::new(),
+        edges_found: 0,
+        document_region: [0, 0, w, h],
+        document_size: [w, h],
+        sharpness: 0.0,
+        sharpness_max: 0.0,
+        colorfulness: 0.0,
+        glare_fraction: 0.0,
+        glare_region: None,
+        seals: Vec::new(),
+    }
+}
+
+/// Twice the signed area's sign test: all cross products of consecutive edges agree.
+fn convex(q: &[[f64; 2]]) -> bool {
+    let n = q.len();
+    let mut sign = 0.0f64;
+    for i in 0..n {
+        let (a, b, c) = (q[i], q[(i + 1) % n], q[(i + 2) % n]);
+        let cross = (b[0] - a[0]) * (c[1] - b[1]) - (b[1] - a[1]) * (c[0] - b[0]);
+        if cross.abs() < 1e-9 {
+            return false;
+        }
+        if sign == 0.0 {
+            sign = cross.signum();
+        } else if cross.signum() != sign {
+            return false;
+        }
+    }
+    true
+}
+
+/// Polygon area (shoelace).
+fn area(q: &[[f64; 2]]) -> f64 {
+    let n = q.len();
+    (0..n)
+        .map(|i| q[i][0] * q[(i + 1) % n][1] - q[(i + 1) % n][0] * q[i][1])
+        .sum::<f64>()
+        .abs()
+        / 2.0
+}
+
+/// Whether `p` is inside the convex polygon `q`, at least `inset` from every edge.
+fn inside(q: &[[f64; 2]], p: [f64; 2], inset: f64) -> bool {
+    let n = q.len();
+    let orient = {
+        let (a, b, c) = (q[0], q[1], q[2]);
+        ((b[0] - a[0]) * (c[1] - b[1]) - (b[1] - a[1]) * (c[0] - b[0])).signum()
+    };
+    (0..n).all(|i| {
+        let (a, b) = (q[i], q[(i + 1) % n]);
+        let len = ((b[0] - a[0]).powi(2) + (b[1] - a[1]).powi(2))
+            .sqrt()
+            .max(1e-9);
+        let d = ((b[0] - a[0]) * (p[1] - a[1]) - (b[1] - a[1]) * (p[0] - a[0])) / len * orient;
+        d >= inset
+    })
+}

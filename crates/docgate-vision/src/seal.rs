@@ -1,0 +1,171 @@
+//! Red seals: round or oval red marks. Red ink pixels are grouped (after closing small gaps
+//! between the ring, the characters and the star) into connected marks; a mark is a seal
+//! when it is large enough, roughly round, ring-like (its ink sits along an ellipse all the
+//! way round) and not a solid disc (a printed emblem or a red logo is solid).
+//!
+//! Why not a colour template of our seals: real seals differ in size, ink, text and
+//! overlap with print; roundness, a ring and red ink are what every Chinese company and
+//! authority seal shares.
+
+use crate::work::Work;
+
+/// A seal candidate in working pixels: centre, half-axes, score.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct RawSeal {
+    pub center: [f64; 2],
+    pub radii: [f64; 2],
+    pub score: f64,
+}
+
+/// Whether a pixel is red ink: red far above green and blue (stamp ink, even faded), but
+/// not the orange-brown of wood or skin, whose red exceeds green by less than half.
+#[inline]
+pub(crate) fn is_red(p: [f32; 3]) -> bool {
+    let m = p[1].max(p[2]);
+    p[0] >= 80.0 && p[0] - m >= 45.0 && p[0] - m >= 0.45 * p[0]
+}
+
+/// Finds seals whose diameter is at least `min_diameter` working pixels.
+pub(crate) fn find(w: &Work, min_diameter: f64) -> Vec<RawSeal> {
+    let red: Vec<bool> = w.rgb.iter().map(|p| is_red(*p)).collect();
+    // Close gaps of up to ~1 % of the frame so that a seal's ring, text and star join.
+    let r = ((w.w.max(w.h) as f64 * 0.006).round() as usize).max(1);
+    let grown = dilate(&red, w.w, w.h, r);
+    let mut seen = vec![false; grown.len()];
+    let mut out = Vec::new();
+    let mut stack = Vec::new();
+    let mut members = Vec::new();
+    for start in 0..grown.len() {
+        if !grown[start] || seen[start] {
+            continue;
+        }
+        seen[start] = true;
+        stack.push(start);
+        members.clear();
+        while let Some(i) = stack.pop() {
+            members.push(i);
+            let (x, y) = (i % w.w, i / w.w);
+            let nb = [
+                (x > 0).then(|| i - 1),
+                (x + 1 < w.w).then(|| i + 1),
+                (y > 0).then(|| i - w.w),
+                (y + 1 < w.h).then(|| i + w.w),
+            ];
+            for j in nb.into_iter().flatten() {
+                if grown[j] && !seen[j] {
+                    seen[j] = true;
+                    stack.push(j);
+                }
+            }
+        }
+        if let Some(s) = judge(&members, &red, w.w, r, min_diameter) {
+            out.push(s);
+        }
+    }
+    out.sort_by(|a, b| (b.radii[0] * b.radii[1]).total_cmp(&(a.radii[0] * a.radii[1])));
+    out
+}
+
+/// Scores one connected red mark.
+fn judge(members: &[usize], red: &[bool], w: usize, grow: usize, min_d: f64) -> Option<RawSeal> {
+    let (mut x0, mut y0, mut x1, mut y1) = (usize::MAX, usize::MAX, 0usize, 0usize);
+    for &i in members {
+        let (x, y) = (i % w, i / w);
+        x0 = x0.min(x);
+        y0 = y0.min(y);
+        x1 = x1.max(x);
+        y1 = y1.max(y);
+    }
+    // Undo the dilation on the box.
+    let bw = (x1 - x0 + 1).saturating_sub(2 * grow) as f64;
+    let bh = (y1 - y0 + 1).saturating_sub(2 * grow) as f64;
+    if bw.min(bh) < min_d {
+        return None;
+    }
+    let aspect = bw.max(bh) / bw.min(bh).max(1.0);
+    if aspect > 1.7 {
+        return None;
+    }
+    let (cx, cy) = ((x0 + x1) as f64 / 2.0 + 0.5, (y0 + y1) as f64 / 2.0 + 0.5);
+    let (rx, ry) = (bw / 2.0, bh / 2.0);
+    // Ink coverage of the ellipse, and how many of 16 sectors have ink on the rim.
+    let mut ink = 0usize;
+    let mut rim = [false; 16];
+    for &i in members {
+        if !red[i] {
+            continue;
+        }
+        ink += 1;
+        let (dx, dy) = (
+            ((i % w) as f64 + 0.5 - cx) / rx,
+            ((i / w) as f64 + 0.5 - cy) / ry,
+        );
+        let rr = (dx * dx + dy * dy).sqrt();
+        if (0.75..=1.15).contains(&rr) {
+            let a = dy.atan2(dx) + std::f64::consts::PI;
+            let k = ((a / std::f64::consts::TAU * 16.0) as usize).min(15);
+            rim[k] = true;
+        }
+    }
+    let fill = ink as f64 / (std::f64::consts::PI * rx * ry).max(1.0);
+    let ring = rim.iter().filter(|r| **r).count() as f64 / 16.0;
+    // A solid disc (emblem, logo) is no seal; a few specks are no seal either.
+    if !(0.04..=0.7).contains(&fill) || ring < 0.6 {
+        return None;
+    }
+    let round = 1.0 / aspect;
+    Some(RawSeal {
+        center: [cx, cy],
+        radii: [rx, ry],
+        score: (ring * round).clamp(0.0, 1.0),
+    })
+}
+
+/// Binary dilation by a square of half-size `r` (separable: rows, then columns).
+fn dilate(m: &[bool], w: usize, h: usize, r: usize) -> Vec<bool> {
+    let mut rows = vec![false; m.len()];
+    for y in 0..h {
+        let row = &m[y * w..(y + 1) * w];
+        // Distance to the last set pixel, scanning both ways.
+        let mut last: Option<usize> = None;
+        for x in 0..w {
+            if row[x] {
+                last = Some(x);
+            }
+            if last.is_some_and(|l| x - l <= r) {
+                rows[y * w + x] = true;
+            }
+        }
+        let mut next: Option<usize> = None;
+        for x in (0..w).rev() {
+            if row[x] {
+                next = Some(x);
+            }
+            if next.is_some_and(|n| n - x <= r) {
+                rows[y * w + x] = true;
+            }
+        }
+    }
+    let mut out = vec![false; m.len()];
+    for x in 0..w {
+        let mut last: Option<usize> = None;
+        for y in 0..h {
+            if rows[y * w + x] {
+                last = Some(y);
+            }
+            if last.is_some_and(|l| y - l <= r) {
+                out[y * w + x] = true;
+            }
+        }
+        let mut next: Option<usize> = None;
+        for y in (0..h).rev() {
+            if rows[y * w + x] {
+                next = Some(y);
+            }
+            if next.is_some_and(|n| n - y <= r) {
+                out[y * w + x] = true;
+            }
+        }
+    }
+    out
+}

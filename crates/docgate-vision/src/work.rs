@@ -1,0 +1,162 @@
+//! Working copies: an area-averaged, downscaled float copy of (a region of) a page, so that
+//! every measurement runs on at most about a megapixel whatever the camera produced.
+
+use image::RgbImage;
+use rayon::prelude::*;
+
+/// A downscaled RGB copy of a page region, with its luma, and how to map back to the page.
+#[derive(Debug, Clone)]
+pub(crate) struct Work {
+    /// Width in working pixels.
+    pub w: usize,
+    /// Height in working pixels.
+    pub h: usize,
+    /// Page pixels per working pixel (≥ 1: we never upsample).
+    pub scale: f64,
+    /// Page coordinates of the region's top-left corner.
+    pub origin: [f64; 2],
+    /// Row-major RGB, 0..255.
+    pub rgb: Vec<[f32; 3]>,
+    /// Row-major luma (BT.601), 0..255.
+    pub luma: Vec<f32>,
+}
+
+impl Work {
+    /// Page coordinates of a working-pixel position (pixel centres at +0.5).
+    pub fn to_page(&self, x: f64, y: f64) -> [f64; 2] {
+        [
+            self.origin[0] + x * self.scale,
+            self.origin[1] + y * self.scale,
+        ]
+    }
+
+    /// Working coordinates of a page position.
+    pub fn from_page(&self, p: [f64; 2]) -> [f64; 2] {
+        [
+            (p[0] - self.origin[0]) / self.scale,
+            (p[1] - self.origin[1]) / self.scale,
+        ]
+    }
+
+    /// Luma at integer coordinates, clamped to the image.
+    #[inline]
+    pub fn l(&self, x: isize, y: isize) -> f32 {
+        let x = x.clamp(0, self.w as isize - 1) as usize;
+        let y = y.clamp(0, self.h as isize - 1) as usize;
+        self.luma[y * self.w + x]
+    }
+
+    /// Bilinear luma at a sub-pixel position, clamped to the image.
+    #[inline]
+    pub fn bilinear(&self, x: f32, y: f32) -> f32 {
+        let x0 = x.floor();
+        let y0 = y.floor();
+        let (fx, fy) = (x - x0, y - y0);
+        let (xi, yi) = (x0 as isize, y0 as isize);
+        let a = self.l(xi, yi);
+        let b = self.l(xi + 1, yi);
+        let c = self.l(xi, yi + 1);
+        let d = self.l(xi + 1, yi + 1);
+        (a * (1.0 - fx) + b * fx) * (1.0 - fy) + (c * (1.0 - fx) + d * fx) * fy
+    }
+}
+
+/// Luma of an RGB triple (BT.601).
+#[inline]
+pub(crate) fn luma(p: [f32; 3]) -> f32 {
+    0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2]
+}
+
+/// Area-averages `region` (`[x, y, w, h]`, clipped to the image) of `img` down so that its
+/// long side is at most `max_long` working pixels. Each working pixel is the mean of the
+/// page pixels it covers (a box filter exactly as wide as the step), which keeps noise
+/// and aliasing low and costs one read of each source pixel. Rows run in parallel.
+/// Returns `None` for an empty region.
+pub(crate) fn downscale(img: &RgbImage, region: [u32; 4], max_long: u32) -> Option<Work> {
+    let (iw, ih) = img.dimensions();
+    let x0 = region[0].min(iw);
+    let y0 = region[1].min(ih);
+    let rw = region[2].min(iw - x0);
+    let rh = region[3].min(ih - y0);
+    if rw == 0 || rh == 0 {
+        return None;
+    }
+    let long = rw.max(rh);
+    let scale = (f64::from(long) / f64::from(max_long.max(1))).max(1.0);
+    let w = ((f64::from(rw) / scale).round() as usize).clamp(1, rw as usize);
+    let h = ((f64::from(rh) / scale).round() as usize).clamp(1, rh as usize);
+    // Exact source spans per working column/row, so that blocks tile the region.
+    let xs: Vec<(u32, u32)> = (0..w).map(|i| span(i, w, rw, x0)).collect();
+    let raw = img.as_raw();
+    let stride = iw as usize * 3;
+    let mut rgb = vec![[0f32; 3]; w * h];
+    rgb.par_chunks_mut(w).enumerate().for_each(|(j, row)| {
+        let (ya, yb) = span(j, h, rh, y0);
+        for (i, out) in row.iter_mut().enumerate() {
+            let (xa, xb) = xs[i];
+            let mut acc = [0u64; 3];
+            for y in ya..yb {
+                let base = y as usize * stride;
+                for px in raw[base + xa as usize * 3..base + xb as usize * 3].chunks_exact(3) {
+                    acc[0] += u64::from(px[0]);
+                    acc[1] += u64::from(px[1]);
+                    acc[2] += u64::from(px[2]);
+                }
+            }
+            let n = (u64::from(xb - xa) * u64::from(yb - ya)).max(1) as f32;
+            *out = [acc[0] as f32 / n, acc[1] as f32 / n, acc[2] as f32 / n];
+        }
+    });
+    let luma = rgb.iter().map(|p| luma(*p)).collect();
+    Some(Work {
+        w,
+        h,
+        scale: f64::from(rw) / w as f64,
+        origin: [f64::from(x0), f64::from(y0)],
+        rgb,
+        luma,
+    })
+}
+
+/// The source span `[a, b)` of working index `i` out of `n` over a length `len` from `start`.
+fn span(i: usize, n: usize, len: u32, start: u32) -> (u32, u32) {
+    // n ≤ len, so a < len and every span holds at least one pixel.
+    let a = ((i as u64 * u64::from(len) / n as u64) as u32).min(len.saturating_sub(1));
+    let b = (((i + 1) as u64 * u64::from(len) / n as u64) as u32).clamp(a + 1, len.max(a + 1));
+    (start + a, start + b)
+}
+
+/// The `q`-quantile (0..1) of `v` (reordered in place); 0 for an empty slice.
+pub(crate) fn quantile(v: &mut [f32], q: f64) -> f32 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    let k = ((v.len() - 1) as f64 * q.clamp(0.0, 1.0)).round() as usize;
+    let (_, x, _) = v.select_nth_unstable_by(k, f32::total_cmp);
+    *x
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn downscale_averages_and_maps_back() {
+        let img = RgbImage::from_fn(400, 200, |x, _| {
+            image::Rgb([if x < 200 { 0 } else { 200 }; 3])
+        });
+        let w = downscale(&img, [0, 0, 400, 200], 100).expect("non-empty");
+        assert_eq!((w.w, w.h), (100, 50));
+        assert!((w.scale - 4.0).abs() < 1e-9);
+        assert_eq!(w.luma[0], 0.0);
+        assert!((w.luma[99] - 200.0).abs() < 0.5);
+        assert_eq!(w.to_page(50.0, 0.0), [200.0, 0.0]);
+    }
+
+    #[test]
+    fn tiny_and_empty_regions() {
+        let img = RgbImage::new(1, 1);
+        assert!(downscale(&img, [0, 0, 1, 1], 1000).is_some());
+        assert!(downscale(&img, [5, 5, 3, 3], 1000).is_none());
+    }
+}
