@@ -37,12 +37,5 @@ pub(crate) fn colorfulness(w: &Work, mask: &[bool], paper: [f32; 3]) -> f64 {
     if chroma.len() < 16 {
         return 0.0;
     }
-    if std::env::var_os("DOCGATE_VISION_DEBUG").is_some() {
-        let q: Vec<f32> = [0.9, 0.95, 0.97, 0.99, 0.995]
-            .iter()
-            .map(|q| quantile(&mut chroma, *q))
-            .collect();
-        eprintln!("colour quantiles {q:?}");
-    }
     f64::from(quantile(&mut chroma, 0.97))
 }

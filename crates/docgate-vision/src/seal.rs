@@ -17,12 +17,14 @@ pub(crate) struct RawSeal {
     pub score: f64,
 }
 
-/// Whether a pixel is red ink: red far above green and blue (stamp ink, even faded), but
-/// not the orange-brown of wood or skin, whose red exceeds green by less than half.
+/// Whether a pixel is red ink: red clearly above green and blue (stamp ink, even faded or
+/// thinned by downscaling), with green and blue alike, which is what separates red from the
+/// orange-brown of wood, skin or leather (green well above blue).
 #[inline]
 pub(crate) fn is_red(p: [f32; 3]) -> bool {
     let m = p[1].max(p[2]);
-    p[0] >= 80.0 && p[0] - m >= 45.0 && p[0] - m >= 0.45 * p[0]
+    let excess = p[0] - m;
+    p[0] >= 80.0 && excess >= 35.0 && (p[1] - p[2]).abs() <= 0.6 * excess
 }
 
 /// Finds seals whose diameter is at least `min_diameter` working pixels.
