@@ -1,0 +1,302 @@
+//! Per-kind readers: find the printed labels, read only the value next to each, with the
+//! model and alphabet that suit the field, and turn readings into field values.
+
+use std::collections::BTreeMap;
+
+use docgate_codes::repair::CodeKind;
+use docgate_core::{fields as f, DocumentKind, ExtractedField, Region};
+use image::RgbImage;
+
+use crate::engine::{Model, Ocr, Psm, Reading};
+use crate::page::{LabelHit, Page, Quad};
+use crate::values::{self, CREDIT_ALPHABET, DIGITS, ID_ALPHABET};
+
+/// Fields read from one document, by field name.
+pub type Fields = BTreeMap<String, ExtractedField>;
+
+/// Reads the fields the rules need from one document page. `text_layer` is the PDF text of
+/// that page when the PDF has one: then no OCR runs at all. `page` is the decoded page image
+/// (`None` for a vector-only PDF page). Never fails: what cannot be read is absent.
+pub fn read_document(
+    ocr: &dyn Ocr,
+    kind: DocumentKind,
+    page: Option<&RgbImage>,
+    quad: Option<&Quad>,
+    text_layer: Option<&str>,
+) -> Fields {
+    if let Some(text) = text_layer.filter(|t| t.chars().filter(|c| !c.is_whitespace()).count() > 20)
+    {
+        let from_text = crate::text::read_text(kind, text);
+        if !from_text.is_empty() {
+            return from_text;
+        }
+    }
+    let Some(page) = page else {
+        return Fields::new();
+    };
+    let mut p = Page::new(ocr, page, quad);
+    let mut out = Out {
+        fields: Fields::new(),
+    };
+    match kind {
+        DocumentKind::BusinessLicense => license(&mut p, &mut out),
+        DocumentKind::IdCardFront => id_front(&mut p, &mut out),
+        DocumentKind::IdCardBack => id_back(&mut p, &mut out),
+        DocumentKind::VatInvoice => invoice(&mut p, &mut out),
+        DocumentKind::AuthorizationLetter => letter(&mut p, &mut out),
+        DocumentKind::BankPermit => bank(&mut p, &mut out),
+    }
+    out.fields
+}
+
+struct Out {
+    fields: Fields,
+}
+
+impl Out {
+    fn put(&mut self, p: &Page<'_>, name: &str, value: String, r: &Reading, raw: Option<String>) {
+        self.fields.insert(
+            name.to_string(),
+            ExtractedField {
+                value,
+                confidence: r.confidence(),
+                region: r.region().map(|g: Region| p.to_original(g)),
+                repaired_from: raw,
+            },
+        );
+    }
+}
+
+/// Reads a code right of (or, failing that, below) a label, validated and repaired.
+#[allow(clippy::too_many_arguments)]
+fn code_field(
+    p: &Page<'_>,
+    out: &mut Out,
+    hit: &LabelHit,
+    name: &str,
+    len: usize,
+    alphabet: &str,
+    kind: CodeKind,
+    below_too: bool,
+) -> bool {
+    let mut tries: Vec<Option<Reading>> = vec![p.right_of(hit, Model::Eng, Some(alphabet))];
+    if below_too {
+        tries.push(p.below(hit, Model::Eng, Some(alphabet)));
+    }
+    let mut fallback = None;
+    for r in tries.into_iter().flatten() {
+        if let Some(c) = values::code(&r.text(), len, alphabet, kind) {
+            let valid = docgate_codes::repair::is_valid(kind, &c.value);
+            if valid {
+                out.put(p, name, c.value, &r, c.repaired_from);
+                return true;
+            }
+            fallback.get_or_insert((c, r));
+        }
+    }
+    // An invalid reading is still evidence: the rules say Uncertain and show it.
+    if let Some((c, r)) = fallback {
+        out.put(p, name, c.value, &r, c.repaired_from);
+        return true;
+    }
+    false
+}
+
+fn name_right(p: &Page<'_>, out: &mut Out, hit: &LabelHit, name: &str, person: bool) {
+    if let Some(r) = p.right_of(hit, Model::ChiSim, None) {
+        let v = if person {
+            values::person(&r.text())
+        } else {
+            values::name(&r.text())
+        };
+        if let Some(v) = v {
+            out.put(p, name, v, &r, None);
+        }
+    }
+}
+
+const DATE_CHARS: &str = "0123456789年月日.-至长期";
+
+fn license(p: &mut Page<'_>, out: &mut Out) {
+    if let Some(hit) = p.find_label(&["统一社会信用代码", "社会信用代码"]) {
+        code_field(
+            p,
+            out,
+            &hit,
+            f::CREDIT_CODE,
+            18,
+            CREDIT_ALPHABET,
+            CodeKind::CreditCode,
+            true,
+        );
+    } else if let Some(hit) = p.find_label(&["注册号"]) {
+        code_field(
+            p,
+            out,
+            &hit,
+            f::REGISTRATION_NUMBER,
+            15,
+            DIGITS,
+            CodeKind::RegistrationNumber,
+            false,
+        );
+    }
+    if let Some(hit) = p.find_label(&["名称"]) {
+        name_right(p, out, &hit, f::COMPANY_NAME, false);
+    }
+    if let Some(hit) = p.find_label(&["法定代表人", "负责人", "经营者", "投资人"]) {
+        name_right(p, out, &hit, f::LEGAL_REP_NAME, true);
+    }
+    if let Some(hit) = p.find_label(&["营业期限", "经营期限", "合伙期限"]) {
+        if let Some(r) = p.right_of(&hit, Model::ChiSim, Some(DATE_CHARS)) {
+            if let Some(v) = values::end_of_term(&r.text()) {
+                out.put(p, f::TERM_END, v, &r, None);
+            }
+        }
+    }
+    if let Some(hit) = p.find_label(&["成立日期", "注册日期"]) {
+        if let Some(r) = p.right_of(&hit, Model::ChiSim, Some(DATE_CHARS)) {
+            if let Some(v) = values::dates(&r.text()).into_iter().next() {
+                out.put(p, f::ESTABLISHED, v, &r, None);
+            }
+        }
+    }
+}
+
+fn id_front(p: &mut Page<'_>, out: &mut Out) {
+    if let Some(hit) = p.find_label(&["姓名"]) {
+        name_right(p, out, &hit, f::ID_NAME, true);
+    }
+    if let Some(hit) = p.find_label(&["公民身份号码", "身份号码", "公民身份"]) {
+        code_field(
+            p,
+            out,
+            &hit,
+            f::ID_NUMBER,
+            18,
+            ID_ALPHABET,
+            CodeKind::ResidentId,
+            false,
+        );
+    }
+}
+
+fn id_back(p: &mut Page<'_>, out: &mut Out) {
+    let Some(hit) = p.find_label(&["有效期限", "有效期"]) else {
+        return;
+    };
+    let Some(r) = p.right_of(&hit, Model::ChiSim, Some("0123456789.-长期")) else {
+        return;
+    };
+    let text = r.text();
+    let ds = values::dates(&text);
+    if let Some(from) = ds.first() {
+        out.put(p, f::ID_VALID_FROM, from.clone(), &r, None);
+    }
+    if let Some(to) = values::end_of_term(&text) {
+        if ds.len() >= 2 || to == "长期" {
+            out.put(p, f::ID_VALID_TO, to, &r, None);
+        }
+    }
+}
+
+fn invoice(p: &mut Page<'_>, out: &mut Out) {
+    // Buyer and seller blocks print the same labels: the buyer's come first (above, or left
+    // on 数电票), the seller's last.
+    let names = p.find_labels(&["名称"]);
+    if let Some(hit) = names.first().filter(|_| names.len() >= 2) {
+        name_right(p, out, hit, f::BUYER_NAME, false);
+    }
+    if let Some(hit) = names.last() {
+        name_right(p, out, hit, f::SELLER_NAME, false);
+    }
+    let ids = p.find_labels(&["纳税人识别号", "统一社会信用代码"]);
+    if let Some(hit) = ids.last() {
+        code_field(
+            p,
+            out,
+            hit,
+            f::SELLER_TAX_ID,
+            18,
+            CREDIT_ALPHABET,
+            CodeKind::CreditCode,
+            false,
+        );
+    }
+    if let Some(hit) = p.find_label(&["开票日期"]) {
+        if let Some(r) = p.right_of(&hit, Model::ChiSim, Some(DATE_CHARS)) {
+            if let Some(v) = values::dates(&r.text()).into_iter().next() {
+                out.put(p, f::ISSUE_DATE, v, &r, None);
+            }
+        }
+    }
+    tax_rate(p, out);
+}
+
+/// The 税率 column: its header is found in the table's header row (read whole, it is one
+/// line), then the column below it is read as a block down to the totals row.
+fn tax_rate(p: &mut Page<'_>, out: &mut Out) {
+    let rows = p.find_labels(&["项目名称", "货物或应税劳务", "货物或应税劳务、服务名称"]);
+    let Some(row) = rows.first() else { return };
+    let r = row.line_region;
+    let h = r[3];
+    let Some(header) = p.read(
+        [0, r[1].saturating_sub(h / 3), p.gray.width(), h + h * 2 / 3],
+        Model::ChiSim,
+        Psm::Line,
+        None,
+    ) else {
+        return;
+    };
+    let Some(col) = header
+        .words
+        .iter()
+        .find(|w| w.text.contains("税率") || w.text.contains("征收率"))
+        .map(|w| w.region)
+    else {
+        return;
+    };
+    // The column ends at the totals row (合计), or after a generous height.
+    let bottom = p
+        .find_labels(&["合计", "合"])
+        .into_iter()
+        .map(|t| t.line_region[1])
+        .find(|y| *y > r[1] + h)
+        .unwrap_or(r[1] + h * 14);
+    let x0 = col[0].saturating_sub(col[2] / 2);
+    let area = [x0, r[1] + h, col[2] * 2, bottom.saturating_sub(r[1] + h)];
+    if let Some(rd) = p.read(area, Model::ChiSim, Psm::Block, Some("0123456789%免税不征")) {
+        if let Some(v) = values::tax_rates(&rd.text()) {
+            out.put(p, f::TAX_RATE, v, &rd, None);
+        }
+    }
+}
+
+fn letter(p: &mut Page<'_>, out: &mut Out) {
+    if let Some(hit) = p.find_label(&["委托单位", "授权单位", "单位名称", "公司名称"]) {
+        name_right(p, out, &hit, f::COMPANY_NAME, false);
+    }
+}
+
+fn bank(p: &mut Page<'_>, out: &mut Out) {
+    if let Some(hit) = p.find_label(&["存款人名称", "开户名称", "账户名称", "存款人"]) {
+        name_right(p, out, &hit, f::ACCOUNT_NAME, false);
+    } else if let Some(hit) = p.find_label(&["经审核"]) {
+        // 开户许可证: "经审核，{name}符合开户条件，准予开立基本存款账户。"
+        if let Some(r) = p.right_of(&hit, Model::ChiSim, None) {
+            let t = r.text();
+            let t = t.split("符合").next().unwrap_or("");
+            if let Some(v) = values::name(t) {
+                out.put(p, f::ACCOUNT_NAME, v, &r, None);
+            }
+        }
+    }
+    if let Some(hit) = p.find_label(&["账号", "账户号码", "帐号"]) {
+        if let Some(r) = p.right_of(&hit, Model::Eng, Some(DIGITS)) {
+            let digits: String = r.text().chars().filter(char::is_ascii_digit).collect();
+            if (8..=32).contains(&digits.len()) {
+                out.put(p, f::ACCOUNT_NUMBER, digits, &r, None);
+            }
+        }
+    }
+}

@@ -1,0 +1,374 @@
+//! The Tesseract engine: a pool of worker threads, each owning one Tesseract handle per
+//! model, created once (≈0.3 s each) and reused for every read.
+//!
+//! Reads are queued to the workers; the caller waits at most the per-read timeout. A read
+//! that times out is abandoned by the caller (an absent field), and its worker finishes it
+//! and moves on: Tesseract cannot be interrupted safely from outside without a progress
+//! monitor, which the safe bindings do not expose, and this crate forbids `unsafe`.
+//!
+//! Tesseract uses OpenMP internally; with several workers it must run single-threaded
+//! (`OMP_THREAD_LIMIT=1`, which must be in the environment before the process starts: the
+//! `docgate` binary re-executes itself with it when it is missing).
+
+use std::ffi::CString;
+use std::path::PathBuf;
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use docgate_core::Region;
+use image::GrayImage;
+use tesseract_plumbing::tesseract_sys;
+use tesseract_plumbing::TessBaseApi;
+
+use crate::engine::{to_page, Model, Ocr, OcrError, Psm, Reading, Request, Word};
+
+/// Where Debian installs the Tesseract 5 models.
+pub const DEFAULT_TESSDATA: &str = "/usr/share/tesseract-ocr/5/tessdata";
+
+/// How the pool is set up.
+#[derive(Debug, Clone)]
+pub struct TesseractConfig {
+    /// Folder holding `eng.traineddata` and `chi_sim.traineddata`.
+    pub tessdata: PathBuf,
+    /// Worker threads (one handle per model each).
+    pub workers: usize,
+    /// The longest a caller waits for one read.
+    pub timeout: Duration,
+}
+
+impl Default for TesseractConfig {
+    fn default() -> Self {
+        TesseractConfig {
+            tessdata: std::env::var_os("TESSDATA_PREFIX")
+                .map(PathBuf::from)
+                .filter(|p| p.join("chi_sim.traineddata").is_file())
+                .unwrap_or_else(|| PathBuf::from(DEFAULT_TESSDATA)),
+            workers: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+                .clamp(1, 8),
+            timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+enum Job {
+    Read {
+        image: GrayImage,
+        origin: Region,
+        model: Model,
+        psm: Psm,
+        whitelist: Option<String>,
+        reply: Sender<Result<Reading, OcrError>>,
+    },
+    Lines {
+        image: GrayImage,
+        origin: Region,
+        reply: Sender<Result<Vec<Region>, OcrError>>,
+    },
+}
+
+/// A pool of Tesseract workers. Cheap to share (`&TesseractPool` is `Sync`); dropping it
+/// stops the workers once their queue is empty.
+pub struct TesseractPool {
+    jobs: Mutex<Sender<Job>>,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for TesseractPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TesseractPool")
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+impl TesseractPool {
+    /// Starts the workers; each loads both models before it takes a job. Fails when a model
+    /// is missing or the first handle cannot be created (so a broken installation is
+    /// reported once, up front, rather than as every field absent).
+    pub fn new(config: &TesseractConfig) -> Result<TesseractPool, OcrError> {
+        for m in [Model::Eng, Model::ChiSim] {
+            let f = config.tessdata.join(format!("{}.traineddata", m.as_str()));
+            if !f.is_file() {
+                return Err(OcrError::Unavailable(format!(
+                    "model {} not found",
+                    f.display()
+                )));
+            }
+        }
+        let (tx, rx) = mpsc::channel::<Job>();
+        let rx = Arc::new(Mutex::new(rx));
+        let (ready_tx, ready_rx) = mpsc::channel::<Result<(), OcrError>>();
+        for i in 0..config.workers.max(1) {
+            let rx = Arc::clone(&rx);
+            let ready = ready_tx.clone();
+            let data = config.tessdata.clone();
+            std::thread::Builder::new()
+                .name(format!("docgate-ocr-{i}"))
+                .spawn(move || worker(&data, &rx, &ready))
+                .map_err(|e| OcrError::Unavailable(format!("cannot start a worker: {e}")))?;
+        }
+        drop(ready_tx);
+        // Wait for the first worker, so that a broken installation is an error here.
+        match ready_rx.recv() {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(e),
+            Err(_) => return Err(OcrError::Unavailable("no worker started".into())),
+        }
+        Ok(TesseractPool {
+            jobs: Mutex::new(tx),
+            timeout: config.timeout,
+        })
+    }
+
+    fn submit(&self, job: Job) -> Result<(), OcrError> {
+        let tx = self
+            .jobs
+            .lock()
+            .map_err(|_| OcrError::Unavailable("pool poisoned".into()))?;
+        tx.send(job)
+            .map_err(|_| OcrError::Unavailable("all workers stopped".into()))
+    }
+
+    fn wait<T>(&self, rx: Receiver<Result<T, OcrError>>) -> Result<T, OcrError> {
+        match rx.recv_timeout(self.timeout) {
+            Ok(r) => r,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                Err(OcrError::Timeout(self.timeout.as_millis() as u64))
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                Err(OcrError::Failed("worker stopped".into()))
+            }
+        }
+    }
+}
+
+impl Ocr for TesseractPool {
+    fn read(&self, req: &Request<'_>) -> Result<Reading, OcrError> {
+        let (reply, rx) = mpsc::channel();
+        self.submit(Job::Read {
+            image: req.image.clone(),
+            origin: req.origin,
+            model: req.model,
+            psm: req.psm,
+            whitelist: req.whitelist.map(str::to_string),
+            reply,
+        })?;
+        self.wait(rx)
+    }
+
+    fn lines(&self, image: &GrayImage, origin: Region) -> Result<Vec<Region>, OcrError> {
+        let (reply, rx) = mpsc::channel();
+        self.submit(Job::Lines {
+            image: image.clone(),
+            origin,
+            reply,
+        })?;
+        self.wait(rx)
+    }
+}
+
+/// One worker's handles.
+struct Handles {
+    eng: TessBaseApi,
+    chi: TessBaseApi,
+}
+
+fn init(data: &std::path::Path, model: Model) -> Result<TessBaseApi, OcrError> {
+    let path = CString::new(data.as_os_str().to_string_lossy().as_bytes())
+        .map_err(|_| OcrError::Unavailable("tessdata path has a NUL".into()))?;
+    let lang = CString::new(model.as_str()).map_err(|_| OcrError::Unavailable("lang".into()))?;
+    let mut api = TessBaseApi::create();
+    api.init_4(
+        Some(&path),
+        Some(&lang),
+        tesseract_sys::TessOcrEngineMode_OEM_LSTM_ONLY,
+    )
+    .map_err(|_| OcrError::Unavailable(format!("cannot load model {}", model.as_str())))?;
+    Ok(api)
+}
+
+fn worker(
+    data: &std::path::Path,
+    jobs: &Mutex<Receiver<Job>>,
+    ready: &Sender<Result<(), OcrError>>,
+) {
+    let handles = init(data, Model::Eng).and_then(|eng| {
+        Ok(Handles {
+            eng,
+            chi: init(data, Model::ChiSim)?,
+        })
+    });
+    let mut handles = match handles {
+        Ok(h) => {
+            let _ = ready.send(Ok(()));
+            h
+        }
+        Err(e) => {
+            let _ = ready.send(Err(e));
+            return;
+        }
+    };
+    loop {
+        // Hold the lock only to take a job, never while recognising.
+        let job = match jobs.lock() {
+            Ok(rx) => rx.recv(),
+            Err(_) => return,
+        };
+        let Ok(job) = job else { return };
+        match job {
+            Job::Read {
+                image,
+                origin,
+                model,
+                psm,
+                whitelist,
+                reply,
+            } => {
+                let api = match model {
+                    Model::Eng => &mut handles.eng,
+                    Model::ChiSim => &mut handles.chi,
+                };
+                let r = recognise(api, &image, origin, psm, whitelist.as_deref());
+                let _ = reply.send(r);
+            }
+            Job::Lines {
+                image,
+                origin,
+                reply,
+            } => {
+                let _ = reply.send(text_lines(&mut handles.chi, &image, origin));
+            }
+        }
+    }
+}
+
+fn set_var(api: &mut TessBaseApi, name: &str, value: &str) -> Result<(), OcrError> {
+    let (n, v) = (
+        CString::new(name).map_err(|_| OcrError::Failed("variable name".into()))?,
+        CString::new(value).map_err(|_| OcrError::Failed("variable value".into()))?,
+    );
+    api.set_variable(&n, &v)
+        .map_err(|_| OcrError::Failed(format!("cannot set {name}")))
+}
+
+fn set_image(api: &mut TessBaseApi, image: &GrayImage) -> Result<(), OcrError> {
+    let (w, h) = image.dimensions();
+    if w < 3 || h < 3 {
+        return Err(OcrError::Failed("image too small".into()));
+    }
+    let (wi, hi) = (
+        i32::try_from(w).map_err(|_| OcrError::Failed("too wide".into()))?,
+        i32::try_from(h).map_err(|_| OcrError::Failed("too tall".into()))?,
+    );
+    api.set_image(image.as_raw(), wi, hi, 1, wi)
+        .map_err(|e| OcrError::Failed(format!("set image: {e}")))?;
+    // Crops carry no resolution; a plausible one silences Tesseract's warning and keeps its
+    // size heuristics stable.
+    api.set_source_resolution(300);
+    Ok(())
+}
+
+fn recognise(
+    api: &mut TessBaseApi,
+    image: &GrayImage,
+    origin: Region,
+    psm: Psm,
+    whitelist: Option<&str>,
+) -> Result<Reading, OcrError> {
+    // Variables persist on a handle: set every one on every read.
+    set_var(api, "tessedit_char_whitelist", whitelist.unwrap_or(""))?;
+    api.set_page_seg_mode(psm.number() as tesseract_sys::TessPageSegMode);
+    set_image(api, image)?;
+    api.recognize()
+        .map_err(|_| OcrError::Failed("recognise".into()))?;
+    let tsv = api
+        .get_tsv_text(0)
+        .map_err(|_| OcrError::Failed("no text".into()))?;
+    Ok(parse_tsv(
+        &tsv.as_ref().to_string_lossy(),
+        image.dimensions(),
+        origin,
+    ))
+}
+
+fn text_lines(
+    api: &mut TessBaseApi,
+    image: &GrayImage,
+    origin: Region,
+) -> Result<Vec<Region>, OcrError> {
+    set_var(api, "tessedit_char_whitelist", "")?;
+    api.set_page_seg_mode(Psm::Auto.number() as tesseract_sys::TessPageSegMode);
+    set_image(api, image)?;
+    let boxes = api
+        .get_component_images_1(tesseract_sys::TessPageIteratorLevel_RIL_WORD, 1)
+        .map_err(|_| OcrError::Failed("layout".into()))?;
+    let mut out = Vec::new();
+    for i in 0..boxes.get_count() {
+        let Some(b) = boxes.get_box_copied(i) else {
+            continue;
+        };
+        let (mut x, mut y, mut w, mut h) = (0, 0, 0, 0);
+        b.get_geometry(Some(&mut x), Some(&mut y), Some(&mut w), Some(&mut h));
+        if w > 0 && h > 0 {
+            out.push(to_page(
+                [x as f32, y as f32, w as f32, h as f32],
+                image.dimensions(),
+                origin,
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// Parses Tesseract's TSV (level 5 rows are words) into a [`Reading`].
+pub(crate) fn parse_tsv(tsv: &str, dims: (u32, u32), origin: Region) -> Reading {
+    let mut words = Vec::new();
+    let mut line_ids: Vec<(u32, u32, u32)> = Vec::new();
+    for row in tsv.lines() {
+        let cols: Vec<&str> = row.split('\t').collect();
+        if cols.len() < 12 || cols[0] != "5" {
+            continue;
+        }
+        let num = |i: usize| cols[i].trim().parse::<f32>().unwrap_or(0.0);
+        let text = cols[11].trim();
+        if text.is_empty() {
+            continue;
+        }
+        let key = (num(2) as u32, num(3) as u32, num(4) as u32);
+        let line = match line_ids.iter().position(|k| *k == key) {
+            Some(i) => i,
+            None => {
+                line_ids.push(key);
+                line_ids.len() - 1
+            }
+        };
+        words.push(Word {
+            text: text.to_string(),
+            confidence: (num(10) / 100.0).clamp(0.0, 1.0),
+            region: to_page([num(6), num(7), num(8), num(9)], dims, origin),
+            line: line as u32,
+        });
+    }
+    Reading { words }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tsv_words_lines_and_boxes() {
+        let tsv = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n\
+                   1\t1\t0\t0\t0\t0\t0\t0\t100\t50\t-1\t\n\
+                   5\t1\t1\t1\t1\t1\t10\t5\t20\t10\t96.5\t913502\n\
+                   5\t1\t1\t1\t1\t2\t32\t5\t20\t10\t80\tMA37\n\
+                   5\t1\t1\t1\t2\t1\t10\t25\t20\t10\t50\tx\n";
+        let r = parse_tsv(tsv, (100, 50), [1000, 2000, 200, 100]);
+        assert_eq!(r.text(), "913502MA37\nx");
+        assert_eq!(r.words[0].region, [1020, 2010, 40, 20]);
+        assert!((r.words[0].confidence - 0.965).abs() < 1e-4);
+    }
+}
