@@ -7,6 +7,10 @@ set -euo pipefail
 PACKAGES=(
   fonts-noto-cjk fonts-wqy-zenhei fonts-wqy-microhei fonts-arphic-uming
   pkg-config
+  # OCR (docgate-ocr): Tesseract 5 with the models pinned in models/tesseract.toml, and
+  # what the tesseract-sys/leptonica-sys bindings are generated and linked with.
+  tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng libtesseract-dev libleptonica-dev
+  clang libclang-dev
   # The service: the broker workers consume from, and PostgreSQL for the store's tests.
   rabbitmq-server postgresql
 )

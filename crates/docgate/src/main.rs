@@ -45,6 +45,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    limit_openmp();
     let cli = Cli::parse();
     // A worker is a service: its operators want to see what it does by default.
     let default_level = match cli.command {
@@ -78,4 +79,23 @@ fn main() -> ExitCode {
             on_error.into()
         }
     }
+}
+
+/// Tesseract (OCR) uses OpenMP, which reads `OMP_THREAD_LIMIT` only when the process starts:
+/// with several OCR workers, unlimited OpenMP threads oversubscribe the cores and run several
+/// times slower. When it is absent, re-execute this binary with it set to 1 (first thing,
+/// before any thread exists). If the re-exec fails, carry on: only speed is at stake.
+fn limit_openmp() {
+    use std::os::unix::process::CommandExt;
+    if std::env::var_os("OMP_THREAD_LIMIT").is_some() {
+        return;
+    }
+    let Ok(exe) = std::env::current_exe() else {
+        return;
+    };
+    let err = std::process::Command::new(exe)
+        .args(std::env::args_os().skip(1))
+        .env("OMP_THREAD_LIMIT", "1")
+        .exec();
+    eprintln!("docgate: warning: could not re-run with OMP_THREAD_LIMIT=1: {err}");
 }
