@@ -15,8 +15,14 @@ pub const SEAL_RED: Rgb<u8> = Rgb([214, 30, 48]);
 pub fn paper(w: u32, h: u32, tone: Rgb<u8>, rng: &mut impl Rng) -> RgbImage {
     // No real paper is flat, but per-pixel grain costs JPEG bytes the repository cannot
     // afford; capture adds sensor noise anyway. So: a gentle low-frequency unevenness.
-    let (ax, ay) = (rng.gen_range(0.001..0.004f32), rng.gen_range(0.001..0.004f32));
-    let (px, py) = (rng.gen_range(0.0..6.28f32), rng.gen_range(0.0..6.28f32));
+    let (ax, ay) = (
+        rng.gen_range(0.001..0.004f32),
+        rng.gen_range(0.001..0.004f32),
+    );
+    let (px, py) = (
+        rng.gen_range(0.0..std::f32::consts::TAU),
+        rng.gen_range(0.0..std::f32::consts::TAU),
+    );
     let amp = rng.gen_range(1.0..3.0f32);
     RgbImage::from_fn(w, h, |x, y| {
         let d = amp * ((x as f32 * ax + px).sin() + (y as f32 * ay + py).cos()) / 2.0;
@@ -121,6 +127,8 @@ pub fn text(
 }
 
 /// Draws `text` spaced out so it fills exactly `width` pixels (titles like 营 业 执 照).
+// Position, size, width, text and colour are all needed; a struct would only rename them.
+#[allow(clippy::too_many_arguments)]
 pub fn text_spread(
     img: &mut RgbImage,
     font: &FontVec,
@@ -139,6 +147,7 @@ pub fn text_spread(
 }
 
 /// Draws `text` wrapped to `width`, returning the y after the last line.
+#[allow(clippy::too_many_arguments)]
 pub fn text_wrapped(
     img: &mut RgbImage,
     font: &FontVec,
@@ -332,7 +341,7 @@ pub fn seal(
     }
     // Stamp ink is uneven: blotchy coverage and a few gaps.
     let blotch = rng.gen_range(0.05..0.3f32);
-    let phase: f32 = rng.gen_range(0.0..6.28);
+    let phase: f32 = rng.gen_range(0.0..std::f32::consts::TAU);
     for (x, y, m) in mask.enumerate_pixels_mut() {
         if m.0[0] == 0 {
             continue;

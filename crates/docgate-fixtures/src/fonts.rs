@@ -178,7 +178,10 @@ impl FontSet {
         let matching: Vec<&Face> = self
             .faces
             .iter()
-            .filter(|f| style.map_or(true, |s| f.style == s))
+            .filter(|f| match style {
+                None => true,
+                Some(s) => f.style == s,
+            })
             .collect();
         let pool: Vec<&Face> = if matching.is_empty() {
             self.faces.iter().collect()

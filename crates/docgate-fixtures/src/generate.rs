@@ -340,11 +340,7 @@ fn build(
         DocumentKind::AuthorizationLetter,
         DocumentKind::BankPermit,
     ] {
-        let p = if profile == "alibaba_intl" {
-            0.1
-        } else {
-            0.15
-        };
+        let p = if profile == "alibaba_intl" { 0.1 } else { 0.15 };
         if rng.gen_bool(p)
             && !(has(DefectKind::MatchCompanyName)
                 && matches!(k, DocumentKind::VatInvoice | DocumentKind::BankPermit))
@@ -977,12 +973,23 @@ fn build(
             (format!("{}.pdf", p.id), b)
         } else {
             let mut corners_out = None;
-            let img = capture(p, &flat, &company, fonts, &mut variations, &mut corners_out, rng);
+            let img = capture(
+                p,
+                &flat,
+                &company,
+                fonts,
+                &mut variations,
+                &mut corners_out,
+                rng,
+            );
             // Label the corner defect with what the photo really shows.
             if let (Some(n), true) = (corners_out, p.cut_corners > 0) {
                 for (d, _) in truth_defects.iter_mut() {
                     if d.rule == RuleId::ImageCorners && d.document.as_deref() == Some(p.id) {
-                        d.label = format!("{n} corner(s) outside the frame, by up to {:.1}% of the frame", p.cut_frac * 100.0);
+                        d.label = format!(
+                            "{n} corner(s) outside the frame, by up to {:.1}% of the frame",
+                            p.cut_frac * 100.0
+                        );
                     }
                 }
             }

@@ -52,7 +52,8 @@ pub fn background(w: u32, h: u32, rng: &mut impl Rng) -> (RgbImage, &'static str
             let period = rng.gen_range(3.0..7.0f32);
             for (x, y, p) in img.enumerate_pixels_mut() {
                 let f = field.get_pixel(x, y).0[0] as f32 / 255.0;
-                let weave = (x as f32 / period * 6.28).sin() * (y as f32 / period * 6.28).cos();
+                let weave = (x as f32 / period * std::f32::consts::TAU).sin()
+                    * (y as f32 / period * std::f32::consts::TAU).cos();
                 let k = 0.85 + 0.07 * weave + 0.1 * f + rng.gen_range(-0.04..0.04);
                 *p = Rgb(base.map(|c| (c * k).clamp(0.0, 255.0) as u8));
             }
@@ -150,8 +151,12 @@ pub fn photograph(
     }
     if p.cut_corners >= 4 {
         // Too close: the document is wider than the frame, cut on both sides.
-        let (minx, maxx) = quad.iter().fold((f32::MAX, f32::MIN), |a, q| (a.0.min(q.0), a.1.max(q.0)));
-        let (miny, maxy) = quad.iter().fold((f32::MAX, f32::MIN), |a, q| (a.0.min(q.1), a.1.max(q.1)));
+        let (minx, maxx) = quad
+            .iter()
+            .fold((f32::MAX, f32::MIN), |a, q| (a.0.min(q.0), a.1.max(q.0)));
+        let (miny, maxy) = quad
+            .iter()
+            .fold((f32::MAX, f32::MIN), |a, q| (a.0.min(q.1), a.1.max(q.1)));
         let _ = (miny, maxy);
         let k = (fw as f32 + 2.0 * p.cut_px) / (maxx - minx).max(1.0);
         let (cx, cy) = ((minx + maxx) / 2.0, (miny + maxy) / 2.0);
@@ -212,15 +217,23 @@ pub fn photograph(
         let sh_ = shadow.get_pixel(sx, sy).0[0] as f32 / 255.0 * shadow_k;
         let w = warped.get_pixel(x, y).0;
         let a = w[3] as f32 / 255.0;
-        for ch in 0..3 {
-            let b = px.0[ch] as f32 * (1.0 - sh_);
-            px.0[ch] = (b * (1.0 - a) + w[ch] as f32 * a).clamp(0.0, 255.0) as u8;
+        for (c, wc) in px.0.iter_mut().zip(w) {
+            let b = *c as f32 * (1.0 - sh_);
+            *c = (b * (1.0 - a) + wc as f32 * a).clamp(0.0, 255.0) as u8;
         }
     }
     lighting(&mut out, p.light, rng);
     sensor_noise(&mut out, rng.gen_range(0.8..1.8), rng);
-    let corners_outside = quad.iter().filter(|q| q.0 < 0.0 || q.1 < 0.0 || q.0 > fw as f32 || q.1 > fh as f32).count();
-    Photo { image: out, quad, background, corners_outside }
+    let corners_outside = quad
+        .iter()
+        .filter(|q| q.0 < 0.0 || q.1 < 0.0 || q.0 > fw as f32 || q.1 > fh as f32)
+        .count();
+    Photo {
+        image: out,
+        quad,
+        background,
+        corners_outside,
+    }
 }
 
 fn rounded_alpha(x: f32, y: f32, w: f32, h: f32, r: f32) -> f32 {
@@ -248,8 +261,8 @@ pub fn lighting(img: &mut RgbImage, strength: f32, rng: &mut impl Rng) {
             - strength * (0.5 + u * dx + v * dy).clamp(0.0, 1.5) * 0.6
             - vignette * (u * u + v * v) * 2.0;
         let k = [g * (1.0 + warm), g, g * (1.0 - warm)];
-        for c in 0..3 {
-            p.0[c] = (p.0[c] as f32 * k[c]).clamp(0.0, 255.0) as u8;
+        for (c, kc) in p.0.iter_mut().zip(k) {
+            *c = (*c as f32 * kc).clamp(0.0, 255.0) as u8;
         }
     }
 }

@@ -27,7 +27,7 @@ pub fn render(
     let mut img = draw::paper(w, h, paper_tone(rng), rng);
     let font = fonts.pick(rng, None);
     let title_font = fonts.pick_title(rng);
-    let fs = jit(rng, wf / 31.0, 0.08);
+    let fs = jit(rng, wf / 35.0, 0.06);
     let title = "授权委托书";
     let tpx = fs * 1.9;
     let tw = draw::text_width(&title_font.font, tpx, title) + tpx * 1.5;
@@ -44,7 +44,7 @@ pub fn render(
     let x = wf * jit(rng, 0.11, 0.15);
     let width = wf - 2.0 * x;
     let agent = person_name(rng);
-    let mut y = hf * 0.18;
+    let mut y = hf * 0.16;
     y = draw::text_wrapped(
         &mut img,
         &font.font,

@@ -177,11 +177,7 @@ pub fn render(
         fields::TERM_END,
         c.term_end.map_or("长期".to_string(), iso),
     );
-    let name_label = if c.entity == EntityType::SoleTrader {
-        "名称"
-    } else {
-        "名称"
-    };
+    let name_label = "名称";
     let capital = if c.entity == EntityType::SoleTrader {
         None
     } else {
