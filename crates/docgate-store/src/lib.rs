@@ -336,8 +336,8 @@ impl Store {
             .bind(f.document.clone())
             .bind(serde_json::to_value(f.outcome)?.as_str().unwrap_or("").to_string())
             .bind(f.message.as_str())
-            .bind(f.measured)
-            .bind(f.threshold)
+            .bind(f.measured.map(|v| v.to_string()))
+            .bind(f.threshold.map(|v| v.to_string()))
             .execute(&mut *tx)
             .await?;
         }

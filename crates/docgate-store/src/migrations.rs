@@ -26,6 +26,9 @@ pub struct Migration {
 
 /// Tables shared by both dialects, written in the common subset: TEXT for text, JSON and
 /// ISO dates; BIGINT and DOUBLE PRECISION (SQLite maps them to INTEGER and REAL).
+/// Nullable numbers are TEXT: through the `Any` driver a NULL float binds with a type
+/// PostgreSQL then caches for the prepared statement, and a later real float is refused
+/// ("incorrect binary data format"); text NULLs and text values share one type.
 const COMMON_V1: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS submissions (
         submission_id TEXT NOT NULL,
@@ -64,8 +67,8 @@ const COMMON_V1: &[&str] = &[
         document_id TEXT,
         outcome TEXT NOT NULL,
         message TEXT NOT NULL,
-        measured DOUBLE PRECISION,
-        threshold DOUBLE PRECISION,
+        measured TEXT,
+        threshold TEXT,
         PRIMARY KEY (submission_id, content_hash, seq))",
     "CREATE INDEX IF NOT EXISTS findings_rule ON findings (rule, outcome)",
     // One decision per (submission, content): the idempotency key.
