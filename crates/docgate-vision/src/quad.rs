@@ -95,6 +95,8 @@ const GAP: usize = 1;
 /// Smallest colour step (levels) that can be an edge: above band-mean noise, below the
 /// faint paper-on-scanner-bed step.
 const MIN_STEP: f32 = 3.0;
+/// How far behind a coloured band paper must start, as a share of the scanline.
+const REACH: f64 = 0.1;
 /// Candidates kept per scanline (the first ones from the border).
 const PER_LINE: usize = 3;
 
@@ -139,7 +141,14 @@ fn paper_like(c: [f32; 3], paper: [f32; 3]) -> bool {
     if lc < 0.55 * lp {
         return false;
     }
-    (0..3).all(|i| (c[i] / lc - paper[i] / lp).abs() <= 0.12)
+    same_chroma(c, paper)
+}
+
+/// Whether two colours have the same chromaticity (channel shares within 0.12), whatever
+/// their brightness: the light and dark stripes of one wood grain or fabric do.
+fn same_chroma(a: [f32; 3], b: [f32; 3]) -> bool {
+    let (la, lb) = (luma(a).max(1.0), luma(b).max(1.0));
+    (0..3).all(|i| (a[i] / la - b[i] / lb).abs() <= 0.12)
 }
 
 /// Finds the document's edges on a working copy of the whole frame.
@@ -195,15 +204,27 @@ fn candidates(w: &Work, side: Side, paper: [f32; 3]) -> Vec<[f64; 2]> {
             let i = mean(p + GAP, p + GAP + BAND);
             (0..3).map(|c| (i[c] - o[c]).abs()).fold(0.0, f32::max)
         };
+        // The whole scanline: a document need not be centred (one cut by the far side of
+        // the frame may start past the middle); the first few candidates are kept anyway.
         let lo = BAND + GAP + 1;
-        let hi = (len / 2).min(len - BAND - GAP - 1);
+        let hi = len - BAND - GAP - 1;
+        let reach = ((len as f64 * REACH) as usize).max(2 * BAND);
         let mut found = 0;
         let mut p = lo;
         while p < hi && found < PER_LINE {
             let s = step(p);
             if s >= MIN_STEP && s >= step(p - 1) && s > step(p + 1) {
                 let inner = mean(p + GAP, p + GAP + BAND);
-                if paper_like(inner, paper) {
+                let outer = mean(p - GAP - BAND, p - GAP);
+                // The document starts here: paper, or a printed band of another colour than
+                // the outside (a card's coloured border, a licence's ornament) with paper
+                // right behind it. A stripe of the background is no start: same colour.
+                let document = paper_like(inner, paper)
+                    || (!same_chroma(inner, outer)
+                        && (p + GAP..(p + reach).min(len - BAND))
+                            .step_by(2)
+                            .any(|q| paper_like(mean(q, q + BAND), paper)));
+                if document {
                     let pos = p as f64;
                     let kk = k as f64 + 0.5;
                     out.push(match side {
