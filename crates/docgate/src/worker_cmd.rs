@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use chrono::NaiveDate;
@@ -78,10 +78,23 @@ pub fn run(config_path: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
             tracing::info!("signal received: stopping");
             let _ = stop_tx.send(true);
         });
+        let started = Instant::now();
+        // Load the OCR models (the first check would otherwise pay ≈1–3 s for them) while
+        // the database connects, and before consuming: a worker takes messages only once it
+        // can check them at full speed, instead of holding a prefetch of them while warming.
+        let warm = tokio::task::spawn_blocking(|| docgate_pipeline::read::default_ocr().is_some());
         let Some(store) = connect_store(&args.service.database_url, concurrency, stop_rx.clone()).await
         else {
             return Ok(Exit::Ok);
         };
+        let db_ms = started.elapsed().as_millis() as u64;
+        let ocr = warm.await.unwrap_or(false);
+        tracing::info!(
+            db_ms,
+            ocr,
+            ready_ms = started.elapsed().as_millis() as u64,
+            "database connected and migrated, OCR models loaded"
+        );
         let metrics = Arc::new(Metrics::new());
         let worker = Arc::new(Worker::new(cfg, config, store.clone(), metrics.clone()));
         if let Some(addr) = metrics_addr {
