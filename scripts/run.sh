@@ -31,7 +31,17 @@ trap stop_workers EXIT
 pids+=($!)
 "$BIN" worker --metrics-addr off 2>>"$STATE/worker-2.log" &
 pids+=($!)
-echo "docgate: 2 workers running (logs in $STATE/worker-*.log; metrics on http://${DOCGATE_METRICS_ADDR:-127.0.0.1:9464}/metrics)" >&2
+echo "docgate: 2 workers starting (logs in $STATE/worker-*.log; metrics on http://${DOCGATE_METRICS_ADDR:-127.0.0.1:9464}/metrics)" >&2
+
+# `docgate status`'s intake line: "<prefix>.intake   N waiting, C workers consuming".
+intake() { "$BIN" status 2>/dev/null | awk -v f="$1" '/workers consuming/ {print $f}'; }
+# Workers load the OCR models before they consume (a few seconds): wait for both, so that
+# the messages are theirs at once (bounded: a worker that cannot start fails the run).
+for _ in $(seq 1 120); do
+  [ "$(intake 4)" = "2" ] && break
+  sleep 0.5
+done
+[ "$(intake 4)" = "2" ] || { echo "docgate: workers did not start; see $STATE/worker-*.log" >&2; exit 8; }
 
 inputs=(fixtures/hostile/all-files.json)
 for m in examples/*/submission.json; do [ -f "$m" ] && inputs+=("$m"); done
@@ -39,6 +49,12 @@ set +e
 "$BIN" enqueue "${inputs[@]}" --wait 120 "$@"
 code=$?
 set -e
+# On a re-run the stored results answer at once; let the workers drain the redelivered
+# copies (already decided: acked without a second decision) before stopping them.
+for _ in $(seq 1 60); do
+  [ "$(intake 2)" = "0" ] && break
+  sleep 0.5
+done
 "$BIN" status >&2 || true
 echo "docgate enqueue exited with $code (0 pass, 3 review, 4 fail, 5 input error, 8 service error)" >&2
 [ "$code" -le 4 ]

@@ -14,6 +14,11 @@ use crate::service::{runtime, ServiceArgs};
 pub struct Args {
     #[command(flatten)]
     service: ServiceArgs,
+    /// How many delay queues the workers declare (their `--max-retries`): only those are
+    /// probed, since probing a missing queue makes the broker close the channel (and the
+    /// AMQP client log an error).
+    #[arg(long, env = "DOCGATE_MAX_RETRIES", default_value_t = 8)]
+    max_retries: u32,
 }
 
 /// Runs `docgate status`.
@@ -56,7 +61,10 @@ pub fn run(args: Args) -> anyhow::Result<Exit> {
         }
         let mut waiting = 0;
         let mut levels = 0;
-        while let Some((n, _)) = depth(names.retry_queue(levels)).await {
+        while levels < args.max_retries {
+            let Some((n, _)) = depth(names.retry_queue(levels)).await else {
+                break;
+            };
             waiting += n;
             levels += 1;
         }
