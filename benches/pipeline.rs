@@ -25,8 +25,13 @@ fn cases() -> Vec<Case> {
     let dir = std::env::var_os("DOCGATE_BENCH_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/small"));
-    let found = docgate_eval::discover(&dir).unwrap_or_else(|e| panic!("no fixtures under {}: {e}", dir.display()));
-    assert!(!found.is_empty(), "no labelled submissions under {}", dir.display());
+    let found = docgate_eval::discover(&dir)
+        .unwrap_or_else(|e| panic!("no fixtures under {}: {e}", dir.display()));
+    assert!(
+        !found.is_empty(),
+        "no labelled submissions under {}",
+        dir.display()
+    );
     found
         .into_iter()
         .map(|(manifest, truth)| Case {
@@ -67,7 +72,11 @@ fn check_all(cases: &[Case], config: &Config) -> usize {
         .iter()
         .map(|c| {
             let storage = Storage::new(c.manifest.parent().expect("folder"));
-            docgate_pipeline::check(&c.submission, &storage, config, c.as_of).expect("check").report.findings.len()
+            docgate_pipeline::check(&c.submission, &storage, config, c.as_of)
+                .expect("check")
+                .report
+                .findings
+                .len()
         })
         .sum()
 }
@@ -79,7 +88,9 @@ fn stages(c: &mut Criterion) {
     let limits = docgate_pipeline::ingest_limits(config);
     let mut g = c.benchmark_group("stage");
     g.sample_size(10).measurement_time(Duration::from_secs(4));
-    g.bench_function("decode: every fixture page", |b| b.iter(|| decode_all(&docs, config)));
+    g.bench_function("decode: every fixture page", |b| {
+        b.iter(|| decode_all(&docs, config))
+    });
     g.bench_function("ingest: header measurement, every document", |b| {
         b.iter(|| {
             cases
@@ -96,18 +107,28 @@ fn stages(c: &mut Criterion) {
         .iter()
         .map(|c| {
             let storage = Storage::new(c.manifest.parent().expect("folder"));
-            (c, docgate_pipeline::measure(&c.submission, &storage, config))
+            (
+                c,
+                docgate_pipeline::measure(&c.submission, &storage, config),
+            )
         })
         .collect();
     g.bench_function("judge: every submission, from stored measurements", |b| {
         b.iter(|| {
             measured
                 .iter()
-                .map(|(c, m)| docgate_pipeline::rejudge(&c.submission, m, config, c.as_of).expect("judge").findings.len())
+                .map(|(c, m)| {
+                    docgate_pipeline::rejudge(&c.submission, m, config, c.as_of)
+                        .expect("judge")
+                        .findings
+                        .len()
+                })
                 .sum::<usize>()
         })
     });
-    g.bench_function("end to end: docgate check of the set", |b| b.iter(|| check_all(&cases, config)));
+    g.bench_function("end to end: docgate check of the set", |b| {
+        b.iter(|| check_all(&cases, config))
+    });
     g.finish();
 }
 
