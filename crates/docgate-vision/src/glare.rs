@@ -77,7 +77,7 @@ pub(crate) fn glare(w: &Work, mask: &[bool], paper_level: f32) -> (f64, Option<[
         }
         if n >= min_blob {
             total += n;
-            if largest.map_or(true, |(m, _)| n > m) {
+            if largest.is_none_or(|(m, _)| n > m) {
                 largest = Some((n, [x0, y0, x1 - x0 + 1, y1 - y0 + 1]));
             }
         }

@@ -135,7 +135,7 @@ pub fn measure(img: &RgbImage) -> VisionMeasurements {
     let quad_work: Option<Vec<[f64; 2]>> = pos
         .iter()
         .all(|p| p.is_some())
-        .then(|| pos.iter().flatten().map(|p| doc.from_page(*p)).collect());
+        .then(|| pos.iter().flatten().map(|p| doc.page_to_work(*p)).collect());
     let inset = 0.02 * doc.w.min(doc.h) as f64;
     let mut mask: Vec<bool> = (0..doc.w * doc.h)
         .map(|i| {
@@ -181,7 +181,7 @@ pub fn measure(img: &RgbImage) -> VisionMeasurements {
     // Colour is measured without the seals (a red stamp on a copy is not an original).
     let mut colour_mask = mask.clone();
     for s in &seals {
-        let c = doc.from_page(s.center);
+        let c = doc.page_to_work(s.center);
         let (rx, ry) = (s.radii[0] / doc.scale * 1.25, s.radii[1] / doc.scale * 1.25);
         for (i, m) in colour_mask.iter_mut().enumerate() {
             let dx = ((i % doc.w) as f64 + 0.5 - c[0]) / rx.max(1.0);

@@ -285,7 +285,7 @@ fn best_line(pts: &[[f64; 2]], side: Side, scanlines: usize, w: &Work) -> Option
                 continue;
             }
             let n = rest.iter().filter(|p| l.dist(**p) <= TOL).count();
-            if best.map_or(true, |(b, _)| n > b) {
+            if best.is_none_or(|(b, _)| n > b) {
                 best = Some((n, l));
             }
         }

@@ -31,7 +31,7 @@ impl Work {
     }
 
     /// Working coordinates of a page position.
-    pub fn from_page(&self, p: [f64; 2]) -> [f64; 2] {
+    pub fn page_to_work(&self, p: [f64; 2]) -> [f64; 2] {
         [
             (p[0] - self.origin[0]) / self.scale,
             (p[1] - self.origin[1]) / self.scale,
