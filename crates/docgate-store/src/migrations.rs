@@ -135,7 +135,7 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
 }];
 
 /// An arbitrary constant naming docgate's migration lock among PostgreSQL advisory locks.
-const PG_MIGRATION_LOCK: i64 = 0x646f_6367_6174_65;
+const PG_MIGRATION_LOCK: i64 = 0x0064_6f63_6761_7465;
 
 /// Applies every migration not yet recorded. Returns the versions it applied.
 pub async fn run(pool: &AnyPool, backend: Backend) -> Result<Vec<i64>, StoreError> {

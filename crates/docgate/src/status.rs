@@ -36,7 +36,7 @@ pub fn run(args: Args) -> anyhow::Result<Exit> {
             async move {
                 let ch = conn.create_channel().await.ok()?;
                 let args = if queue == names.intake() {
-                    topology::intake_arguments(&names)
+                    topology::intake_arguments(names)
                 } else {
                     FieldTable::default()
                 };
