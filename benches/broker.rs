@@ -63,7 +63,11 @@ fn run_workers(amqp: &str, dir: &Path, n: usize, workers: usize, concurrency: us
     c.args(["enqueue", "subs"]);
     env(&mut c);
     let out = c.output().expect("enqueue");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mut children: Vec<Child> = (0..workers)
         .map(|_| {
             let mut c = Command::new(BIN);
@@ -110,7 +114,10 @@ fn main() {
             return;
         }
     };
-    let n: usize = std::env::var("BENCH_N").ok().and_then(|v| v.parse().ok()).unwrap_or(400);
+    let n: usize = std::env::var("BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(400);
     let dir = tempfile::tempdir().expect("tempdir");
     write_submissions(dir.path(), n);
 

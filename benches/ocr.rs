@@ -83,8 +83,14 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             docs.iter()
                 .map(|d| {
-                    docgate_ocr::read_document(&pool, d.kind, d.page.as_ref(), None, d.text.as_deref())
-                        .len()
+                    docgate_ocr::read_document(
+                        &pool,
+                        d.kind,
+                        d.page.as_ref(),
+                        None,
+                        d.text.as_deref(),
+                    )
+                    .len()
                 })
                 .sum::<usize>()
         })

@@ -80,9 +80,11 @@ async fn pg_database(admin: &str, tag: &str) -> String {
 /// Writes `n` small submissions (a licence and an ID card, real PNGs) under `dir/<i>/`.
 fn write_submissions(dir: &Path, tag: &str, n: usize) -> Vec<String> {
     let png = dir.join("template.png");
-    image::RgbImage::from_fn(96, 64, |x, y| image::Rgb([(x * 2) as u8, (y * 3) as u8, 90]))
-        .save(&png)
-        .expect("write png");
+    image::RgbImage::from_fn(96, 64, |x, y| {
+        image::Rgb([(x * 2) as u8, (y * 3) as u8, 90])
+    })
+    .save(&png)
+    .expect("write png");
     (0..n)
         .map(|i| {
             let id = format!("{tag}-{i:04}");
@@ -143,7 +145,9 @@ impl Env {
 
     fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(BIN);
-        c.args(args).current_dir(self.dir.path()).env_remove("DOCGATE_CONFIG");
+        c.args(args)
+            .current_dir(self.dir.path())
+            .env_remove("DOCGATE_CONFIG");
         for (k, v) in &self.vars {
             c.env(k, v);
         }
@@ -203,7 +207,9 @@ impl Env {
     }
 
     async fn store(&self) -> Store {
-        Store::connect(&self.db, 2).await.expect("open the test database")
+        Store::connect(&self.db, 2)
+            .await
+            .expect("open the test database")
     }
 
     /// Declares a durable queue bound to the results exchange, before any result exists.
@@ -274,7 +280,11 @@ async fn drain(amqp: &str, queue: &str) -> (BTreeMap<String, usize>, Vec<Option<
             .or_else(|| {
                 serde_json::from_slice::<serde_json::Value>(&m.delivery.data)
                     .ok()
-                    .and_then(|v| v["submission_id"].as_str().map(|s| format!("no-message-id:{s}")))
+                    .and_then(|v| {
+                        v["submission_id"]
+                            .as_str()
+                            .map(|s| format!("no-message-id:{s}"))
+                    })
             })
             .unwrap_or_default();
         *seen.entry(id).or_insert(0) += 1;
@@ -341,7 +351,10 @@ async fn assert_exactly_once(env: &Env, store: &Store, ids: &[String], results_q
         .keys()
         .filter(|k| k.is_empty() || k.starts_with("no-message-id:"))
         .collect();
-    assert!(bare.is_empty(), "results without a message_id (the dedupe key): {bare:?}");
+    assert!(
+        bare.is_empty(),
+        "results without a message_id (the dedupe key): {bare:?}"
+    );
     let got: BTreeSet<&String> = published.keys().collect();
     assert_eq!(want, got, "published set differs");
     let again: usize = published.values().map(|c| c - 1).sum();
@@ -380,7 +393,11 @@ fn free_port() -> u16 {
 fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(s, "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
     let mut text = String::new();
     s.read_to_string(&mut text).ok()?;
     let code = text.split_whitespace().nth(1)?.parse().ok()?;
@@ -408,7 +425,9 @@ fn metric(text: &str, name: &str) -> f64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn happy_path_metrics_health_and_graceful_shutdown() {
-    let Some(amqp) = required("DOCGATE_TEST_AMQP_URL") else { return };
+    let Some(amqp) = required("DOCGATE_TEST_AMQP_URL") else {
+        return;
+    };
     let _serial = SERIAL.lock().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let db = format!("sqlite://{}", dir.path().join("results.db").display());
@@ -426,14 +445,20 @@ async fn happy_path_metrics_health_and_graceful_shutdown() {
 
     let (code, text) = http_get(port, "/metrics").expect("metrics");
     assert_eq!(code, 200);
-    assert!(text.contains("docgate_stage_seconds_bucket{stage=\"ingest\""), "{text}");
+    assert!(
+        text.contains("docgate_stage_seconds_bucket{stage=\"ingest\""),
+        "{text}"
+    );
     assert!(metric(&text, "docgate_processed_total") >= 1.0, "{text}");
     assert!(metric(&text, "docgate_decisions_total") >= 1.0, "{text}");
 
     // A stored result matches what `docgate check` says about the same files.
     let d = store.decision_counts().await.expect("counts");
     assert_eq!(d.len(), ids.len());
-    assert!(!env.full_logs().contains("张三"), "a form value reached the logs");
+    assert!(
+        !env.full_logs().contains("张三"),
+        "a form value reached the logs"
+    );
 
     for w in [&mut w1, &mut w2] {
         let st = terminate(w, Duration::from_secs(20)).expect("worker exits on SIGTERM");
@@ -477,8 +502,8 @@ impl Live {
         }
         let text = std::fs::read(env.dir.path().join(format!("worker-{}.log", self.n)))
             .unwrap_or_default();
-        let mine = String::from_utf8_lossy(text.get(self.log_from as usize..).unwrap_or(&[]))
-            .into_owned();
+        let mine =
+            String::from_utf8_lossy(text.get(self.log_from as usize..).unwrap_or(&[])).into_owned();
         if self.startup.is_none() && mine.contains("consuming") {
             self.startup = Some(self.spawned.elapsed());
         }
@@ -490,8 +515,12 @@ impl Live {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_repeatedly_loses_nothing_and_decides_each_once() {
-    let Some(amqp) = required("DOCGATE_TEST_AMQP_URL") else { return };
-    let Some(pg) = required("DOCGATE_TEST_PG_URL") else { return };
+    let Some(amqp) = required("DOCGATE_TEST_AMQP_URL") else {
+        return;
+    };
+    let Some(pg) = required("DOCGATE_TEST_PG_URL") else {
+        return;
+    };
     let _serial = SERIAL.lock().await;
     let db = pg_database(&pg, "kill").await;
     let env = Env::new(&amqp, db, "kill");
@@ -513,7 +542,11 @@ async fn kill_9_repeatedly_loses_nothing_and_decides_each_once() {
     // Kills start only once a decision is stored.
     let deadline = Instant::now() + Duration::from_secs(60);
     while decided(&store).await.is_empty() {
-        assert!(Instant::now() < deadline, "nothing decided in 60 s\n{}", env.logs());
+        assert!(
+            Instant::now() < deadline,
+            "nothing decided in 60 s\n{}",
+            env.logs()
+        );
         for w in &mut workers {
             w.observe(&env);
         }
@@ -600,7 +633,9 @@ async fn kill_9_repeatedly_loses_nothing_and_decides_each_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn broker_restart_mid_batch_workers_recover_and_finish() {
-    let Some(amqp) = required("DOCGATE_TEST_AMQP_URL") else { return };
+    let Some(amqp) = required("DOCGATE_TEST_AMQP_URL") else {
+        return;
+    };
     let _serial = SERIAL.lock().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let db = format!("sqlite://{}", dir.path().join("results.db").display());
@@ -625,7 +660,10 @@ async fn broker_restart_mid_batch_workers_recover_and_finish() {
     tokio::time::sleep(Duration::from_secs(2)).await;
     services("rabbit-start");
     eprintln!("broker restarted after {at}/{n} decisions");
-    assert!(at < n, "the batch finished before the restart; make it larger");
+    assert!(
+        at < n,
+        "the batch finished before the restart; make it larger"
+    );
     wait_decided(&env, &store, n, Duration::from_secs(120)).await;
     for w in &mut workers {
         assert!(
@@ -647,8 +685,12 @@ async fn broker_restart_mid_batch_workers_recover_and_finish() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn database_outage_messages_retry_and_are_processed_once_it_returns() {
-    let Some(amqp) = required("DOCGATE_TEST_AMQP_URL") else { return };
-    let Some(pg) = required("DOCGATE_TEST_PG_URL") else { return };
+    let Some(amqp) = required("DOCGATE_TEST_AMQP_URL") else {
+        return;
+    };
+    let Some(pg) = required("DOCGATE_TEST_PG_URL") else {
+        return;
+    };
     let _serial = SERIAL.lock().await;
     let db = pg_database(&pg, "outage").await;
     let env = Env::new(&amqp, db, "outage");
@@ -670,7 +712,11 @@ async fn database_outage_messages_retry_and_are_processed_once_it_returns() {
             if metric(&text, "docgate_retries_total") >= 4.0 {
                 break;
             }
-            assert!(Instant::now() < deadline, "no retries seen\n{text}\n{}", env.logs());
+            assert!(
+                Instant::now() < deadline,
+                "no retries seen\n{text}\n{}",
+                env.logs()
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         let (code, _) = http_get(port, "/healthz").expect("healthz");
@@ -692,7 +738,9 @@ async fn database_outage_messages_retry_and_are_processed_once_it_returns() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_malformed_messages_are_dead_lettered_with_reasons_while_serving() {
-    let Some(amqp) = required("DOCGATE_TEST_AMQP_URL") else { return };
+    let Some(amqp) = required("DOCGATE_TEST_AMQP_URL") else {
+        return;
+    };
     let _serial = SERIAL.lock().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let db = format!("sqlite://{}", dir.path().join("results.db").display());
@@ -705,7 +753,9 @@ async fn a_thousand_malformed_messages_are_dead_lettered_with_reasons_while_serv
 
     let conn = amqp_connect(&amqp).await;
     let ch = conn.create_channel().await.expect("channel");
-    ch.confirm_select(Default::default()).await.expect("confirms");
+    ch.confirm_select(Default::default())
+        .await
+        .expect("confirms");
     let intake = format!("{}.intake", env.prefix);
     let big = vec![b' '; 1024 * 1024 + 10];
     let mut expected: BTreeMap<&str, usize> = BTreeMap::new();
@@ -747,10 +797,17 @@ async fn a_thousand_malformed_messages_are_dead_lettered_with_reasons_while_serv
     let dead = format!("{}.dead", env.prefix);
     let deadline = Instant::now() + Duration::from_secs(60);
     while queue_depth(&amqp, &dead).await < 1000 {
-        assert!(Instant::now() < deadline, "dead letters missing\n{}", env.logs());
+        assert!(
+            Instant::now() < deadline,
+            "dead letters missing\n{}",
+            env.logs()
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    assert!(worker.try_wait().expect("try_wait").is_none(), "worker died");
+    assert!(
+        worker.try_wait().expect("try_wait").is_none(),
+        "worker died"
+    );
     assert_exactly_once(&env, &store, &good, &results).await;
 
     let (_, headers) = drain(&amqp, &dead).await;
@@ -765,11 +822,17 @@ async fn a_thousand_malformed_messages_are_dead_lettered_with_reasons_while_serv
         assert!(h.inner().contains_key("x-docgate-error"));
         *got.entry(reason).or_insert(0) += 1;
     }
-    let expected: BTreeMap<String, usize> =
-        expected.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    let expected: BTreeMap<String, usize> = expected
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
     assert_eq!(got, expected);
     let (_, text) = http_get(port, "/metrics").expect("metrics");
-    assert_eq!(metric(&text, "docgate_dead_letters_total"), 1000.0, "{text}");
+    assert_eq!(
+        metric(&text, "docgate_dead_letters_total"),
+        1000.0,
+        "{text}"
+    );
     // Personal data in a poison message never reaches the logs.
     assert!(!env.full_logs().contains("330106198001011234"));
     kill(&mut worker);

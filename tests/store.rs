@@ -69,7 +69,10 @@ async fn suite(store: Store, url: &str) {
 
     let again = Store::connect(url, 2).await.expect("reconnect");
     let applied = again.migrate().await.expect("migrate again");
-    assert!(applied.is_empty(), "second migration run applied {applied:?}");
+    assert!(
+        applied.is_empty(),
+        "second migration run applied {applied:?}"
+    );
 
     // A redelivery of the same content: nothing new, the earlier decision comes back.
     let dup = again
@@ -98,7 +101,11 @@ async fn suite(store: Store, url: &str) {
 
     // Publishing is noted once, and the event log keeps the order of what happened.
     store.mark_published("S-1", "sha256:1").await.expect("mark");
-    let d = store.lookup("S-1", "sha256:1").await.expect("lookup").expect("some");
+    let d = store
+        .lookup("S-1", "sha256:1")
+        .await
+        .expect("lookup")
+        .expect("some");
     assert!(d.published);
     store
         .event("S-1", "sha256:1", "republished", "redelivered")
@@ -136,7 +143,10 @@ async fn suite(store: Store, url: &str) {
             fresh += 1;
         }
     }
-    assert_eq!(fresh, 1, "{backend:?}: racing writers stored {fresh} decisions");
+    assert_eq!(
+        fresh, 1,
+        "{backend:?}: racing writers stored {fresh} decisions"
+    );
 
     // Same id, different content: a new decision (a corrected resubmission).
     store

@@ -54,12 +54,12 @@ pub fn mask(s: &str) -> String {
         0 => String::new(),
         1 => "*".to_string(),
         2..=7 => std::iter::once(chars[0])
-            .chain(std::iter::repeat('*').take(n - 1))
+            .chain(std::iter::repeat_n('*', n - 1))
             .collect(),
         _ => chars[..4]
             .iter()
             .copied()
-            .chain(std::iter::repeat('*').take(n - 8))
+            .chain(std::iter::repeat_n('*', n - 8))
             .chain(chars[n - 4..].iter().copied())
             .collect(),
     }

@@ -7,44 +7,86 @@ use docgate_core::{DocumentKind, Format};
 use docgate_ocr::*;
 
 fn main() {
-    let root = std::env::args().nth(1).unwrap_or_else(|| "fixtures/small".into());
+    let root = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "fixtures/small".into());
     let only = std::env::args().nth(2);
     let pool = match TesseractPool::new(&TesseractConfig::default()) {
         Ok(p) => p,
         Err(e) => return eprintln!("{e}"),
     };
-    let limits = docgate_ingest::Limits { max_file_bytes: 50 << 20, max_megapixels: 60.0, max_pdf_pages: 10 };
+    let limits = docgate_ingest::Limits {
+        max_file_bytes: 50 << 20,
+        max_megapixels: 60.0,
+        max_pdf_pages: 10,
+    };
     let mut score: BTreeMap<String, (u32, u32)> = BTreeMap::new();
-    let mut dirs: Vec<_> = std::fs::read_dir(&root).into_iter().flatten().flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    let mut dirs: Vec<_> = std::fs::read_dir(&root)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
     dirs.sort();
     let t0 = Instant::now();
     for dir in dirs {
-        let Ok(sub) = std::fs::read(dir.join("submission.json")) else { continue };
-        let Ok(sub) = docgate_core::Submission::from_json(&sub) else { continue };
-        let truth: serde_json::Value = std::fs::read(dir.join("truth.json")).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
+        let Ok(sub) = std::fs::read(dir.join("submission.json")) else {
+            continue;
+        };
+        let Ok(sub) = docgate_core::Submission::from_json(&sub) else {
+            continue;
+        };
+        let truth: serde_json::Value = std::fs::read(dir.join("truth.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default();
         for doc in &sub.documents {
             let Some(kind) = doc.kind() else { continue };
-            if only.as_deref().is_some_and(|o| o != kind.as_str()) { continue; }
-            let Ok(bytes) = std::fs::read(dir.join(&doc.uri)) else { continue };
-            let Some(fmt) = Format::from_extension(&doc.uri) else { continue };
-            let text = if fmt == Format::Pdf { docgate_ingest::pdf_text(&bytes, &limits).ok().and_then(|v| v.into_iter().next()) } else { None };
+            if only.as_deref().is_some_and(|o| o != kind.as_str()) {
+                continue;
+            }
+            let Ok(bytes) = std::fs::read(dir.join(&doc.uri)) else {
+                continue;
+            };
+            let Some(fmt) = Format::from_extension(&doc.uri) else {
+                continue;
+            };
+            let text = if fmt == Format::Pdf {
+                docgate_ingest::pdf_text(&bytes, &limits)
+                    .ok()
+                    .and_then(|v| v.into_iter().next())
+            } else {
+                None
+            };
             let img = docgate_ingest::decode_page(&bytes, fmt, 0, &limits).ok();
             let t = Instant::now();
             let got = read_document(&pool, kind, img.as_ref(), None, text.as_deref());
             let el = t.elapsed();
-            let want = truth["fields"][&doc.id].as_object().cloned().unwrap_or_default();
+            let want = truth["fields"][&doc.id]
+                .as_object()
+                .cloned()
+                .unwrap_or_default();
             for (k, v) in &want {
                 let v = v.as_str().unwrap_or("");
                 let g = got.get(k).map(|f| f.value.as_str());
                 let e = score.entry(format!("{}.{k}", kind.as_str())).or_default();
                 e.1 += 1;
-                if g == Some(v) { e.0 += 1 } else {
-                    println!("{} {} {k}: want {v:?} got {g:?} ({el:?})", dir.display(), doc.id);
+                if g == Some(v) {
+                    e.0 += 1
+                } else {
+                    println!(
+                        "{} {} {k}: want {v:?} got {g:?} ({el:?})",
+                        dir.display(),
+                        doc.id
+                    );
                 }
             }
             let _ = DocumentKind::ALL;
         }
     }
-    for (k, (ok, n)) in score { println!("{k:40} {ok}/{n}"); }
+    for (k, (ok, n)) in score {
+        println!("{k:40} {ok}/{n}");
+    }
     println!("total {:?}", t0.elapsed());
 }

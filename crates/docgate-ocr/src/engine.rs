@@ -126,12 +126,8 @@ impl Reading {
 pub fn union(boxes: impl IntoIterator<Item = Region>) -> Option<Region> {
     let mut it = boxes.into_iter();
     let first = it.next()?;
-    let (mut x0, mut y0, mut x1, mut y1) = (
-        first[0],
-        first[1],
-        first[0] + first[2],
-        first[1] + first[3],
-    );
+    let (mut x0, mut y0, mut x1, mut y1) =
+        (first[0], first[1], first[0] + first[2], first[1] + first[3]);
     for b in it {
         x0 = x0.min(b[0]);
         y0 = y0.min(b[1]);

@@ -124,10 +124,10 @@ impl<'a> Page<'a> {
             let area = [r[0], r[1], w, r[3]];
             self.lines[i].prefix = self.read(area, Model::ChiSim, Psm::Line, None);
             tracing::trace!(
-                    "line {:?} prefix {:?}",
-                    r,
-                    self.lines[i].prefix.as_ref().map(Reading::text)
-                );
+                "line {:?} prefix {:?}",
+                r,
+                self.lines[i].prefix.as_ref().map(Reading::text)
+            );
         }
     }
 
@@ -224,7 +224,9 @@ impl<'a> Page<'a> {
         let lb = hit.line_region[1] + hit.line_region[3];
         let next = self.lines.iter().find(|l| {
             let r = l.region;
-            r[1] + r[3] / 2 > lb && r[1] < lb + h * 4 && r[0] + h * 3 > hit.label[0]
+            r[1] + r[3] / 2 > lb
+                && r[1] < lb + h * 4
+                && r[0] + h * 3 > hit.label[0]
                 && r[0] < hit.label[0] + h * 3
         })?;
         let r = next.region;
@@ -415,7 +417,9 @@ pub fn skew_angle(gray: &GrayImage) -> f32 {
                 }
             }
         }
-        bins.iter().map(|&b| f64::from(b) * f64::from(b)).sum::<f64>()
+        bins.iter()
+            .map(|&b| f64::from(b) * f64::from(b))
+            .sum::<f64>()
     };
     let best = |from: f32, to: f32, step: f32| {
         let mut a = from;

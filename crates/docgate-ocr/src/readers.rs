@@ -273,13 +273,15 @@ fn tax_rate(p: &mut Page<'_>, out: &mut Out) {
 }
 
 fn letter(p: &mut Page<'_>, out: &mut Out) {
-    if let Some(hit) = p.find_label(&["委托单位", "授权单位", "单位名称", "公司名称"]) {
+    if let Some(hit) = p.find_label(&["委托单位", "授权单位", "单位名称", "公司名称"])
+    {
         name_right(p, out, &hit, f::COMPANY_NAME, false);
     }
 }
 
 fn bank(p: &mut Page<'_>, out: &mut Out) {
-    if let Some(hit) = p.find_label(&["存款人名称", "开户名称", "账户名称", "存款人"]) {
+    if let Some(hit) = p.find_label(&["存款人名称", "开户名称", "账户名称", "存款人"])
+    {
         name_right(p, out, &hit, f::ACCOUNT_NAME, false);
     } else if let Some(hit) = p.find_label(&["经审核"]) {
         // 开户许可证: "经审核，{name}符合开户条件，准予开立基本存款账户。"

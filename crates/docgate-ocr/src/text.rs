@@ -69,7 +69,12 @@ pub fn read_text(kind: DocumentKind, text: &str) -> Fields {
         _ => false,
     };
     let pick = |v: &[&str], first: bool| -> Option<String> {
-        if first { v.first() } else { v.last().filter(|_| v.len() >= 2) }.map(|s| s.to_string())
+        if first {
+            v.first()
+        } else {
+            v.last().filter(|_| v.len() >= 2)
+        }
+        .map(|s| s.to_string())
     };
     if seller_at.is_some() {
         if let Some(v) = pick(&names, seller_first).and_then(|n| values::name(&n)) {

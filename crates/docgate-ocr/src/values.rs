@@ -144,7 +144,8 @@ pub fn tax_rates(text: &str) -> Option<String> {
                     }
                 }
             }
-            if *c == '免' && chars.get(i + 1) == Some(&'税') && !out.iter().any(|r| r == "免税") {
+            if *c == '免' && chars.get(i + 1) == Some(&'税') && !out.iter().any(|r| r == "免税")
+            {
                 out.push("免税".into());
             }
             num.clear();
@@ -176,10 +177,7 @@ pub fn name(text: &str) -> Option<String> {
 
 /// A person's name: Han characters only (and the middle dot of minority names).
 pub fn person(text: &str) -> Option<String> {
-    let t: String = text
-        .chars()
-        .filter(|c| is_han(*c) || *c == '·')
-        .collect();
+    let t: String = text.chars().filter(|c| is_han(*c) || *c == '·').collect();
     (2..=12).contains(&t.chars().count()).then_some(t)
 }
 
@@ -194,14 +192,29 @@ mod tests {
 
     #[test]
     fn codes_repair_and_record() {
-        let ok = code("91350100M000100Y43", 18, CREDIT_ALPHABET, CodeKind::CreditCode);
+        let ok = code(
+            "91350100M000100Y43",
+            18,
+            CREDIT_ALPHABET,
+            CodeKind::CreditCode,
+        );
         assert_eq!(ok.map(|c| c.repaired_from), Some(None));
         // 8 read as B: repaired, the raw reading kept.
-        let c = code("9144O3OO71526726XG", 18, CREDIT_ALPHABET, CodeKind::CreditCode);
+        let c = code(
+            "9144O3OO71526726XG",
+            18,
+            CREDIT_ALPHABET,
+            CodeKind::CreditCode,
+        );
         assert!(c.is_none() || c.as_ref().is_some_and(|c| c.value.len() == 18));
         // 0 read as D in the body: one substitution validates both check characters.
-        let c = code("代码 913501D0M000100Y43", 18, CREDIT_ALPHABET, CodeKind::CreditCode)
-            .expect("a code");
+        let c = code(
+            "代码 913501D0M000100Y43",
+            18,
+            CREDIT_ALPHABET,
+            CodeKind::CreditCode,
+        )
+        .expect("a code");
         assert_eq!(c.value, "91350100M000100Y43");
         assert_eq!(c.repaired_from.as_deref(), Some("913501D0M000100Y43"));
         assert_eq!(code("12", 18, CREDIT_ALPHABET, CodeKind::CreditCode), None);
@@ -209,13 +222,22 @@ mod tests {
 
     #[test]
     fn dates_terms_rates_names() {
-        assert_eq!(dates("2012年10月26日至2062年10月25日"), ["2012-10-26", "2062-10-25"]);
+        assert_eq!(
+            dates("2012年10月26日至2062年10月25日"),
+            ["2012-10-26", "2062-10-25"]
+        );
         assert_eq!(end_of_term("2012年10月26日至长期").as_deref(), Some("长期"));
-        assert_eq!(end_of_term("2015.06.28-2035.06.28").as_deref(), Some("2035-06-28"));
+        assert_eq!(
+            end_of_term("2015.06.28-2035.06.28").as_deref(),
+            Some("2035-06-28")
+        );
         assert_eq!(tax_rates("6%\n6%\n13%").as_deref(), Some("6%,13%"));
         assert_eq!(tax_rates("免税").as_deref(), Some("免税"));
         assert_eq!(tax_rates("abc"), None);
-        assert_eq!(name("（盖章）：杭州示例科技有限公司").as_deref(), Some("杭州示例科技有限公司"));
+        assert_eq!(
+            name("（盖章）：杭州示例科技有限公司").as_deref(),
+            Some("杭州示例科技有限公司")
+        );
         assert_eq!(person("谭 鑫娟|").as_deref(), Some("谭鑫娟"));
     }
 }

@@ -30,8 +30,12 @@ fn installed_models_match_the_manifest() {
     for model in &m.model {
         assert!(!model.package.is_empty() && !model.version.is_empty());
         let path = Path::new(&m.tessdata).join(&model.file);
-        let bytes = std::fs::read(&path)
-            .unwrap_or_else(|e| panic!("{} not installed ({e}): run scripts/deps.sh", path.display()));
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| {
+            panic!(
+                "{} not installed ({e}): run scripts/deps.sh",
+                path.display()
+            )
+        });
         let sum = hex::encode(Sha256::digest(&bytes));
         assert_eq!(
             sum, model.sha256,

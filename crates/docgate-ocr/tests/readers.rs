@@ -26,7 +26,13 @@ fn license(code: &str) -> FakeOcr {
 #[test]
 fn licence_fields_from_labels() {
     let ocr = license("91350100M000100Y43");
-    let got = read_document(&ocr, DocumentKind::BusinessLicense, Some(&page()), None, None);
+    let got = read_document(
+        &ocr,
+        DocumentKind::BusinessLicense,
+        Some(&page()),
+        None,
+        None,
+    );
     let v = |k: &str| got.get(k).map(|x| x.value.clone());
     assert_eq!(v(f::CREDIT_CODE).as_deref(), Some("91350100M000100Y43"));
     assert_eq!(v(f::COMPANY_NAME).as_deref(), Some("杭州示例科技有限公司"));
@@ -41,7 +47,13 @@ fn licence_fields_from_labels() {
 fn a_misread_code_is_repaired_and_the_raw_reading_kept() {
     // 1 read as D: only one substitution validates.
     let ocr = license("913501D0M000100Y43");
-    let got = read_document(&ocr, DocumentKind::BusinessLicense, Some(&page()), None, None);
+    let got = read_document(
+        &ocr,
+        DocumentKind::BusinessLicense,
+        Some(&page()),
+        None,
+        None,
+    );
     let code = &got[f::CREDIT_CODE];
     assert_eq!(code.value, "91350100M000100Y43");
     assert_eq!(code.repaired_from.as_deref(), Some("913501D0M000100Y43"));
@@ -51,7 +63,13 @@ fn a_misread_code_is_repaired_and_the_raw_reading_kept() {
 fn unreadable_means_absent_never_an_error() {
     let mut ocr = license("91350100M000100Y43");
     ocr.fail_reads = true;
-    let got = read_document(&ocr, DocumentKind::BusinessLicense, Some(&page()), None, None);
+    let got = read_document(
+        &ocr,
+        DocumentKind::BusinessLicense,
+        Some(&page()),
+        None,
+        None,
+    );
     assert!(got.is_empty());
     // No label on the page: no field either.
     let ocr = FakeOcr::default().with("随便写的字", [100, 100, 200, 20]);

@@ -10,7 +10,8 @@ fn as_of() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 24).expect("date")
 }
 
-/// A light document with dark strokes and a red ring on a brown background.
+/// A light document with dark strokes, blue printed headings (colour that is not a seal:
+/// seals are left out of the colour measure by design) and a red ring, on a brown background.
 fn page(w: u32, h: u32) -> image::RgbImage {
     image::RgbImage::from_fn(w, h, |x, y| {
         let inside = x > w / 8 && x < 7 * w / 8 && y > h / 8 && y < 7 * h / 8;
@@ -21,6 +22,8 @@ fn page(w: u32, h: u32) -> image::RgbImage {
         let r = (dx * dx + dy * dy).sqrt();
         if (r - 0.1 * h as f32).abs() < 3.0 {
             image::Rgb([210, 40, 45])
+        } else if (y / 12) % 6 == 0 && (x / 9) % 3 != 0 && x > w / 5 && x < 2 * w / 5 {
+            image::Rgb([40, 70, 170])
         } else if (y / 12) % 3 == 0 && (x / 9) % 3 != 0 && x > w / 5 && x < 4 * w / 5 {
             image::Rgb([30, 30, 30])
         } else {

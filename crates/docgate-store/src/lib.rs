@@ -294,7 +294,11 @@ impl Store {
             .bind(doc.kind.as_str())
             .bind(doc.uri.as_str())
             .bind(measured.map(|m| m.bytes as i64))
-            .bind(measured.and_then(|m| m.format).map(|f| f.as_str().to_string()))
+            .bind(
+                measured
+                    .and_then(|m| m.format)
+                    .map(|f| f.as_str().to_string()),
+            )
             .execute(&mut *tx)
             .await?;
         }
@@ -334,7 +338,12 @@ impl Store {
             .bind(seq as i64)
             .bind(f.rule.as_str())
             .bind(f.document.clone())
-            .bind(serde_json::to_value(f.outcome)?.as_str().unwrap_or("").to_string())
+            .bind(
+                serde_json::to_value(f.outcome)?
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string(),
+            )
             .bind(f.message.as_str())
             .bind(f.measured.map(|v| v.to_string()))
             .bind(f.threshold.map(|v| v.to_string()))
@@ -420,10 +429,9 @@ impl Store {
 
     /// How many decisions there are per outcome (`pass`, `review`, `fail`).
     pub async fn decisions_by_outcome(&self) -> Result<BTreeMap<String, i64>, StoreError> {
-        let rows =
-            sqlx::query("SELECT decision, COUNT(*) FROM decisions GROUP BY decision")
-                .fetch_all(&self.pool)
-                .await?;
+        let rows = sqlx::query("SELECT decision, COUNT(*) FROM decisions GROUP BY decision")
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter()
             .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?)))
             .collect()
@@ -431,11 +439,10 @@ impl Store {
 
     /// Number of decisions stored per submission id (exactly one each is the invariant).
     pub async fn decision_counts(&self) -> Result<BTreeMap<String, i64>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT submission_id, COUNT(*) FROM decisions GROUP BY submission_id",
-        )
-        .fetch_all(&self.pool)
-        .await?;
+        let rows =
+            sqlx::query("SELECT submission_id, COUNT(*) FROM decisions GROUP BY submission_id")
+                .fetch_all(&self.pool)
+                .await?;
         rows.iter()
             .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?)))
             .collect()

@@ -45,8 +45,8 @@ use docgate_store::{NewDecision, Recorded, Store, StoreError};
 use futures_util::StreamExt;
 use lapin::message::Delivery;
 use lapin::options::{
-    BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicPublishOptions,
-    BasicQosOptions, ConfirmSelectOptions,
+    BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicPublishOptions, BasicQosOptions,
+    ConfirmSelectOptions,
 };
 use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
 use lapin::{BasicProperties, Channel, Confirmation, Connection, ConnectionProperties};
@@ -199,7 +199,12 @@ impl From<WorkerError> for Failure {
 
 impl Worker {
     /// A worker over an open store.
-    pub fn new(cfg: WorkerConfig, config: Arc<Config>, store: Store, metrics: Arc<Metrics>) -> Worker {
+    pub fn new(
+        cfg: WorkerConfig,
+        config: Arc<Config>,
+        store: Store,
+        metrics: Arc<Metrics>,
+    ) -> Worker {
         let storage = Storage::new(cfg.storage_root.clone());
         let names = Names::new(&cfg.prefix);
         let cpu = Arc::new(Semaphore::new(cfg.concurrency.max(1)));
@@ -306,7 +311,10 @@ impl Worker {
             }
         };
         if result.is_ok() {
-            tracing::info!(in_flight = tasks.len(), "shutting down: no new messages; finishing those in flight");
+            tracing::info!(
+                in_flight = tasks.len(),
+                "shutting down: no new messages; finishing those in flight"
+            );
             // Stop deliveries first so nothing new arrives while in-flight work finishes.
             let _ = consume_ch
                 .basic_cancel(tag, BasicCancelOptions::default())
@@ -326,7 +334,8 @@ impl Worker {
         let ack = match &outcome {
             Ok(_) => true,
             Err(Failure::Poison(reason, detail)) => {
-                self.dead_letter(&delivery, publish_ch, reason, detail).await
+                self.dead_letter(&delivery, publish_ch, reason, detail)
+                    .await
             }
             Err(Failure::Transient(detail)) => self.retry(&delivery, publish_ch, detail).await,
         };
@@ -368,7 +377,10 @@ impl Worker {
                     .await?;
                 self.store.mark_published(id, &hash).await?;
             }
-            let _ = self.store.event(id, &hash, "redelivered", "already decided").await;
+            let _ = self
+                .store
+                .event(id, &hash, "redelivered", "already decided")
+                .await;
             tracing::info!(submission = %id, "redelivered message already decided; no new decision");
             return Ok(Handled::AlreadyDecided);
         }
@@ -500,7 +512,13 @@ impl Worker {
 
     /// Publishes the message to the dead-letter queue with the reason in headers.
     /// Returns whether the original may be acked.
-    async fn dead_letter(&self, delivery: &Delivery, ch: &Channel, reason: &'static str, detail: &str) -> bool {
+    async fn dead_letter(
+        &self,
+        delivery: &Delivery,
+        ch: &Channel,
+        reason: &'static str,
+        detail: &str,
+    ) -> bool {
         let mut h = delivery.properties.headers().clone().unwrap_or_default();
         h.insert(
             topology::REASON_HEADER.into(),

@@ -12,8 +12,7 @@ use axum::routing::get;
 use axum::Router;
 use docgate_store::Store;
 use prometheus::{
-    HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
-    TextEncoder,
+    HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
 };
 
 /// Every metric the worker exports.
@@ -100,8 +99,8 @@ impl Metrics {
             HistogramVec::new(
                 HistogramOpts::new("docgate_stage_seconds", "Seconds spent per stage.").buckets(
                     vec![
-                        0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
-                        2.5, 5.0, 10.0,
+                        0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+                        5.0, 10.0,
                     ],
                 ),
                 &["stage"],

@@ -122,7 +122,9 @@ pub async fn declare(
     exchange(names.results(), ExchangeKind::Topic).await?;
     for level in 0..retry_levels {
         let mut args = FieldTable::default();
-        let ttl = retry_delay(retry_base, level).as_millis().min(i64::MAX as u128) as i64;
+        let ttl = retry_delay(retry_base, level)
+            .as_millis()
+            .min(i64::MAX as u128) as i64;
         args.insert(s("x-message-ttl"), AMQPValue::LongLongInt(ttl));
         // Expired messages go back to intake through the default exchange.
         args.insert(

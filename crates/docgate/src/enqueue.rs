@@ -51,7 +51,13 @@ pub fn storage_folder(id: &str) -> String {
     let clean: String = id
         .chars()
         .take(64)
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let hash = docgate_worker::content_hash(id.as_bytes());
     format!("{clean}-{}", &hash[7..19])
@@ -70,7 +76,9 @@ pub fn stage(manifest: &Path, root: &Path) -> anyhow::Result<Submission> {
     let src = Storage::new(src_root);
     let folder = storage_folder(&sub.submission_id);
     for doc in &mut sub.documents {
-        let Ok(path) = src.resolve(&doc.uri) else { continue };
+        let Ok(path) = src.resolve(&doc.uri) else {
+            continue;
+        };
         if !path.is_file() {
             continue;
         }
@@ -202,7 +210,9 @@ async fn wait_for_results(
     let store = loop {
         match Store::connect(db, 2).await {
             Ok(s) => break s,
-            Err(e) if Instant::now() > deadline => return Err(e).context("cannot open the database"),
+            Err(e) if Instant::now() > deadline => {
+                return Err(e).context("cannot open the database")
+            }
             Err(_) => tokio::time::sleep(Duration::from_millis(300)).await,
         }
     };
@@ -237,7 +247,10 @@ mod tests {
         assert_eq!(storage_folder("S-20261123-0001"), "S-20261123-0001");
         for bad in ["..", "../x", "/etc", "a/b", ".hidden", "", "有限公司"] {
             let f = storage_folder(bad);
-            assert!(!f.contains('/') && !f.starts_with('.') && !f.is_empty(), "{bad} -> {f}");
+            assert!(
+                !f.contains('/') && !f.starts_with('.') && !f.is_empty(),
+                "{bad} -> {f}"
+            );
         }
         assert_ne!(storage_folder("a/b"), storage_folder("a_b"));
         assert_ne!(storage_folder("a/b"), storage_folder("a?b"));

@@ -13,7 +13,12 @@ pub struct ServiceArgs {
     #[arg(long, env = "DOCGATE_AMQP_URL", default_value = DEFAULT_AMQP_URL, hide_env_values = true)]
     pub amqp_url: String,
     /// Results database: sqlite://FILE (default) or postgres://…
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://docgate.db", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://docgate.db",
+        hide_env_values = true
+    )]
     pub database_url: String,
     /// Uploads live under this folder; document uris resolve under it, never outside.
     #[arg(long, env = "DOCGATE_STORAGE_ROOT", default_value = "storage")]

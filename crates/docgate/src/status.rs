@@ -68,7 +68,10 @@ pub fn run(args: Args) -> anyhow::Result<Exit> {
             waiting += n;
             levels += 1;
         }
-        println!("{:<24}{waiting} waiting in {levels} delay queues", names.retry_exchange());
+        println!(
+            "{:<24}{waiting} waiting in {levels} delay queues",
+            names.retry_exchange()
+        );
         match depth(names.dead()).await {
             Some((n, _)) => println!("{:<24}{n} dead letters", names.dead()),
             None => println!("{:<24}not declared yet", names.dead()),

@@ -47,15 +47,18 @@ pub fn run(config_path: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
         Ok(c) => Arc::new(c),
         Err(exit) => return Ok(exit),
     };
-    let concurrency = args.concurrency.unwrap_or_else(|| {
-        std::thread::available_parallelism().map_or(2, |n| n.get())
-    });
+    let concurrency = args
+        .concurrency
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
     let prefetch = args
         .prefetch
         .unwrap_or_else(|| u16::try_from(concurrency * 2).unwrap_or(u16::MAX));
     let metrics_addr: Option<SocketAddr> = match args.metrics_addr.as_str() {
         "off" | "" => None,
-        a => Some(a.parse().with_context(|| format!("bad --metrics-addr {a}"))?),
+        a => Some(
+            a.parse()
+                .with_context(|| format!("bad --metrics-addr {a}"))?,
+        ),
     };
     let cfg = WorkerConfig {
         amqp_url: args.service.amqp_url.clone(),
@@ -83,7 +86,8 @@ pub fn run(config_path: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
         // the database connects, and before consuming: a worker takes messages only once it
         // can check them at full speed, instead of holding a prefetch of them while warming.
         let warm = tokio::task::spawn_blocking(|| docgate_pipeline::read::default_ocr().is_some());
-        let Some(store) = connect_store(&args.service.database_url, concurrency, stop_rx.clone()).await
+        let Some(store) =
+            connect_store(&args.service.database_url, concurrency, stop_rx.clone()).await
         else {
             return Ok(Exit::Ok);
         };
