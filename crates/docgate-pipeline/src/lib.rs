@@ -221,14 +221,7 @@ pub fn check(
     let start = Instant::now();
     let mut timings = Timings::default();
     // Fail fast on an unknown profile before reading any file.
-    if config.profile(&submission.profile).is_none() {
-        docgate_rules::judge(
-            config,
-            submission,
-            &SubmissionMeasurements::default(),
-            as_of,
-        )?;
-    }
+    docgate_rules::profile(config, &submission.profile)?;
     let (measurements, stages) = measure_timed(submission, storage, config);
     timings.stages.extend(stages.stages);
     let t = Instant::now();

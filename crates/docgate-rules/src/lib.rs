@@ -33,6 +33,20 @@ pub enum JudgeError {
     },
 }
 
+/// The named profile, or the error that lists the profiles the config has. Callers that do
+/// expensive work before judging use it to fail fast.
+pub fn profile<'c>(
+    config: &'c Config,
+    name: &str,
+) -> Result<&'c docgate_config::Profile, JudgeError> {
+    config
+        .profile(name)
+        .ok_or_else(|| JudgeError::UnknownProfile {
+            name: name.to_string(),
+            known: config.profile_names().collect::<Vec<_>>().join(", "),
+        })
+}
+
 /// Judges one submission. Findings come out worst first, then by rule id and document.
 pub fn judge(
     config: &Config,
@@ -40,13 +54,7 @@ pub fn judge(
     measurements: &SubmissionMeasurements,
     as_of: NaiveDate,
 ) -> Result<Report, JudgeError> {
-    let profile =
-        config
-            .profile(&submission.profile)
-            .ok_or_else(|| JudgeError::UnknownProfile {
-                name: submission.profile.clone(),
-                known: config.profile_names().collect::<Vec<_>>().join(", "),
-            })?;
+    let profile = profile(config, &submission.profile)?;
     let mut out = Emitter::default();
     submission::check(&mut out, profile, submission);
     for doc in &submission.documents {

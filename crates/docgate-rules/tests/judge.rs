@@ -69,6 +69,14 @@ const FULL_SET: &[(&str, &str)] = &[
     ("bp", "bank_permit"),
 ];
 
+/// Clean measurements of FULL_SET, with no fields read.
+fn clean() -> SubmissionMeasurements {
+    SubmissionMeasurements {
+        documents: clean_docs(),
+        extracted: BTreeMap::new(),
+    }
+}
+
 fn clean_docs() -> Vec<DocumentMeasurements> {
     vec![
         jpeg("lic", 900_000, 2400, 1700),
@@ -85,10 +93,7 @@ fn clean_submission_passes_and_records_every_check() {
         serde_json::json!({"credit_code": "91350100M000100Y43"}),
         FULL_SET,
     );
-    let m = SubmissionMeasurements {
-        documents: clean_docs(),
-        extracted: BTreeMap::new(),
-    };
+    let m = clean();
     let r = judge(&sub, &m);
     assert_eq!(r.decision, Decision::Pass, "{:#?}", r.findings);
     assert!(r.config_version.starts_with("sha256:"));
@@ -255,13 +260,7 @@ fn unknown_kind_and_missing_required_document() {
 #[test]
 fn invalid_form_codes_fail_and_personal_data_stays_masked() {
     let form = serde_json::json!({"credit_code": "91350100M000100Y44", "legal_rep_id_number": "110105194912310021"});
-    let r = judge(
-        &submission("1688", form, FULL_SET),
-        &SubmissionMeasurements {
-            documents: clean_docs(),
-            extracted: BTreeMap::new(),
-        },
-    );
+    let r = judge(&submission("1688", form, FULL_SET), &clean());
     assert_eq!(
         find(&r, RuleId::FormCreditCode, None).outcome,
         Outcome::Fail
@@ -280,26 +279,14 @@ fn invalid_form_codes_fail_and_personal_data_stays_masked() {
 fn organisation_code_must_equal_the_embedded_one() {
     let ok =
         serde_json::json!({"credit_code": "91350100M000100Y43", "organization_code": "M000100Y-4"});
-    let r = judge(
-        &submission("single_window", ok, FULL_SET),
-        &SubmissionMeasurements {
-            documents: clean_docs(),
-            extracted: BTreeMap::new(),
-        },
-    );
+    let r = judge(&submission("single_window", ok, FULL_SET), &clean());
     assert_eq!(
         find(&r, RuleId::FormOrganizationCode, None).outcome,
         Outcome::Pass
     );
     let bad =
         serde_json::json!({"credit_code": "91350100M000100Y43", "organization_code": "802100433"});
-    let r = judge(
-        &submission("single_window", bad, FULL_SET),
-        &SubmissionMeasurements {
-            documents: clean_docs(),
-            extracted: BTreeMap::new(),
-        },
-    );
+    let r = judge(&submission("single_window", bad, FULL_SET), &clean());
     let f = find(&r, RuleId::FormOrganizationCode, None);
     assert_eq!(f.outcome, Outcome::Fail);
     assert!(f.message.contains("M000100Y4"), "{}", f.message);
@@ -554,10 +541,7 @@ fn judging_is_deterministic_and_off_rules_are_silent() {
         serde_json::json!({"credit_code": "91350100M000100Y43"}),
         FULL_SET,
     );
-    let m = SubmissionMeasurements {
-        documents: clean_docs(),
-        extracted: BTreeMap::new(),
-    };
+    let m = clean();
     assert_eq!(judge(&sub, &m), judge(&sub, &m));
     let toml = Config::EMBEDDED_SOURCE.replace(
         "\"form.credit_code\" = { severity = \"fail\" }",
@@ -581,10 +565,7 @@ fn judging_is_deterministic_and_off_rules_are_silent() {
 
 #[test]
 fn general_taxpayers_on_1688_must_include_an_invoice() {
-    let m = SubmissionMeasurements {
-        documents: clean_docs(),
-        extracted: BTreeMap::new(),
-    };
+    let m = clean();
     let small = judge(
         &submission(
             "1688",
@@ -612,10 +593,7 @@ fn general_taxpayers_on_1688_must_include_an_invoice() {
 
 #[test]
 fn prc_passport_is_accepted_where_an_id_number_is_asked() {
-    let m = SubmissionMeasurements {
-        documents: clean_docs(),
-        extracted: BTreeMap::new(),
-    };
+    let m = clean();
     let r = judge(
         &submission(
             "alibaba_intl",
