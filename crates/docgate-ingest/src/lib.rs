@@ -26,6 +26,7 @@ mod sniff;
 mod storage;
 
 pub use sniff::sniff;
+pub use storage::{too_large, uri_segments};
 
 /// Hard caps applied to every upload. Checked before the allocation they protect.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -88,6 +89,8 @@ pub const HARD_MAX_ALLOC: u64 = 4 << 30;
 #[derive(Debug, Clone)]
 pub struct Storage {
     root: PathBuf,
+    /// Uris whose problem a fetching layer already knows ([`Storage::with_known_problem`]).
+    known: std::sync::Arc<std::collections::BTreeMap<String, IngestProblem>>,
 }
 
 pub(crate) fn problem(kind: IngestProblemKind, detail: impl Into<String>) -> IngestProblem {
