@@ -101,8 +101,39 @@ impl Ocr for FakeOcr {
         if self.fail_reads {
             return Err(OcrError::Timeout(0));
         }
-        let mut boxes: Vec<Region> = self.inside(origin).map(|s| s.region).collect();
+        // Scripted boxes are words; the real layout returns pieces (runs of words split at
+        // wide gaps), so group them the same way.
+        let mut boxes = segments(self.inside(origin).map(|s| s.region).collect());
         boxes.sort_by_key(|b| (b[1], b[0]));
         Ok(boxes)
     }
+}
+
+/// Groups word boxes into line segments: words on the same row (vertical overlap of at least
+/// half the smaller height) closer than 4.5 heights (spread labels like 名　　称 have gaps of
+/// three to four characters). A wider gap starts a new segment, so the right column of a
+/// two-column form has its own segments, whose first words are labels.
+fn segments(mut words: Vec<Region>) -> Vec<Region> {
+    words.retain(|w| w[2] > 0 && w[3] > 0);
+    words.sort_by_key(|w| w[0]);
+    let mut segs: Vec<Region> = Vec::new();
+    for w in words {
+        let joined = segs.iter_mut().rev().find(|s| {
+            let top = s[1].max(w[1]);
+            let bottom = (s[1] + s[3]).min(w[1] + w[3]);
+            let overlap = bottom.saturating_sub(top);
+            let h = s[3].min(w[3]).max(1);
+            let right = s[0] + s[2];
+            overlap * 2 >= h && w[0] + 2 >= s[0] && w[0] <= right + w[3].max(s[3]) * 9 / 2
+        });
+        match joined {
+            Some(s) => {
+                if let Some(u) = crate::engine::union([*s, w]) {
+                    *s = u;
+                }
+            }
+            None => segs.push(w),
+        }
+    }
+    segs
 }

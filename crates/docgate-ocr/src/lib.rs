@@ -3,7 +3,8 @@
 //! - [`engine`]: the [`Ocr`] trait, requests and readings (words with confidence and boxes).
 //! - [`tesseract`]: the Tesseract 5 pool (one handle per model per worker thread).
 //! - [`fake`]: a scripted engine for fast tests of reader logic.
-//! - [`page`]: page preparation (quad crop, deskew), the layout pass, label lookup, value crops.
+//! - [`layout`]: text pieces from ink components (no recognition), split at wide gaps and rules.
+//! - [`page`]: page preparation (quad rectification, deskew), label lookup, value crops.
 //! - [`readers`]: one reader per document kind; [`text`]: the same from a PDF text layer.
 //! - [`values`]: readings → field values (codes repaired by check characters, dates, rates).
 //!
@@ -12,6 +13,7 @@
 
 pub mod engine;
 pub mod fake;
+pub mod layout;
 pub mod page;
 pub mod readers;
 pub mod tesseract;

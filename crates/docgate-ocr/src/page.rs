@@ -1,6 +1,6 @@
-//! A page prepared for targeted reading: greyscale, cropped to the document quad when vision
-//! found one, deskewed; a cheap layout pass (text-line boxes, no recognition) on a
-//! downscaled copy; then label lookup by recognising only the first few characters of each
+//! A page prepared for targeted reading: rectified to the document quad when vision found
+//! one, greyscale with red seals washed out, deskewed; a cheap layout pass (text pieces from
+//! ink components, no recognition); then label lookup by recognising only the first few characters of each
 //! line, and value crops placed relative to the label that was found.
 //!
 //! Everything is relative to printed labels and line geometry, never to fixed positions, so
@@ -8,6 +8,7 @@
 
 use docgate_core::Region;
 use image::{GrayImage, RgbImage};
+use imageproc::geometric_transformations::{Interpolation, Projection};
 
 use crate::engine::{Model, Ocr, Psm, Reading, Request, Word};
 
@@ -23,8 +24,10 @@ pub struct Line {
 }
 
 /// Where a label was found.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LabelHit {
+    /// The label as printed (one of those asked for).
+    pub text: String,
     /// Index into the page's lines.
     pub line: usize,
     /// The label's box (page pixels).
@@ -38,46 +41,30 @@ pub struct Page<'a> {
     ocr: &'a dyn Ocr,
     /// The prepared greyscale page.
     pub gray: GrayImage,
-    /// Offset of the prepared page in the original page (for reported regions).
-    offset: (u32, u32),
+    /// Maps prepared-page pixels back to the original page (for reported regions).
+    back: Projection,
     /// Layout lines, top to bottom.
     pub lines: Vec<Line>,
     prefixes_read: bool,
 }
 
-/// Long side of the copy the layout pass runs on: enough to separate lines, far cheaper than
-/// full resolution.
-const LAYOUT_LONG_SIDE: u32 = 1600;
-
 impl<'a> Page<'a> {
-    /// Prepares `rgb` (crop to `quad`, greyscale, deskew) and runs the layout pass. A failed
-    /// layout pass leaves no lines (every field then absent).
+    /// Prepares `rgb` (rectify the document quad, greyscale without red seals, deskew) and
+    /// runs the layout pass. A failed layout pass leaves no lines (every field then absent).
     pub fn new(ocr: &'a dyn Ocr, rgb: &RgbImage, quad: Option<&Quad>) -> Page<'a> {
-        let mut gray = image::imageops::grayscale(rgb);
-        let mut offset = (0, 0);
-        if let Some(q) = quad {
-            if let Some((img, off)) = crop_to_quad(&gray, q) {
-                gray = img;
-                offset = off;
-            }
+        let (gray, mut back) = match quad.and_then(|q| rectify(rgb, q)) {
+            Some((img, proj)) => (text_gray(&img), proj),
+            None => (text_gray(rgb), Projection::scale(1.0, 1.0)),
+        };
+        let (gray, rotation) = deskew(gray);
+        if let Some(r) = rotation {
+            back = back * r.invert();
         }
-        let gray = deskew(gray);
         let (w, h) = gray.dimensions();
-        let scale = (LAYOUT_LONG_SIDE as f32 / w.max(h).max(1) as f32).min(1.0);
         let lines = if w < 8 || h < 8 {
             Vec::new()
         } else {
-            let small = if scale < 1.0 {
-                image::imageops::resize(
-                    &gray,
-                    ((w as f32 * scale) as u32).max(1),
-                    ((h as f32 * scale) as u32).max(1),
-                    image::imageops::FilterType::Triangle,
-                )
-            } else {
-                gray.clone()
-            };
-            match ocr.lines(&small, [0, 0, w, h]) {
+            match ocr.lines(&gray, [0, 0, w, h]) {
                 Ok(l) => l,
                 Err(e) => {
                     tracing::debug!(error = %e, "layout pass failed");
@@ -85,8 +72,8 @@ impl<'a> Page<'a> {
                 }
             }
         };
-        tracing::trace!("page {w}x{h}: {} layout lines {:?}", lines.len(), lines);
-        let mut lines: Vec<Line> = segments(lines)
+        tracing::trace!("page {w}x{h}: {} layout pieces {:?}", lines.len(), lines);
+        let mut lines: Vec<Line> = lines
             .into_iter()
             // Borders and rules are tall-thin or flat-wide boxes, not text lines.
             .filter(|r| r[3] >= 6 && r[2] * 2 >= r[3] && r[3] <= h / 6)
@@ -99,7 +86,7 @@ impl<'a> Page<'a> {
         Page {
             ocr,
             gray,
-            offset,
+            back,
             lines,
             prefixes_read: false,
         }
@@ -107,7 +94,28 @@ impl<'a> Page<'a> {
 
     /// A region in the original page's pixels (what results report).
     pub fn to_original(&self, r: Region) -> Region {
-        [r[0] + self.offset.0, r[1] + self.offset.1, r[2], r[3]]
+        let p = self.back;
+        let (x0, y0) = (r[0] as f32, r[1] as f32);
+        let (x1, y1) = ((r[0] + r[2]) as f32, (r[1] + r[3]) as f32);
+        let pts = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)].map(|q| p * q);
+        let min_x = pts
+            .iter()
+            .map(|q| q.0)
+            .fold(f32::INFINITY, f32::min)
+            .max(0.0);
+        let min_y = pts
+            .iter()
+            .map(|q| q.1)
+            .fold(f32::INFINITY, f32::min)
+            .max(0.0);
+        let max_x = pts.iter().map(|q| q.0).fold(0.0f32, f32::max);
+        let max_y = pts.iter().map(|q| q.1).fold(0.0f32, f32::max);
+        [
+            min_x.round() as u32,
+            min_y.round() as u32,
+            ((max_x - min_x).round() as u32).max(1),
+            ((max_y - min_y).round() as u32).max(1),
+        ]
     }
 
     /// Recognises the first characters of every line (where labels are printed), once.
@@ -118,10 +126,15 @@ impl<'a> Page<'a> {
         self.prefixes_read = true;
         for i in 0..self.lines.len() {
             let r = self.lines[i].region;
-            // Labels are at most 8 characters; a character is about as wide as the line is
-            // tall.
-            let w = r[2].min(r[3] * 9);
-            let area = [r[0], r[1], w, r[3]];
+            // Labels are at most 8 characters (spread ones span up to 9 widths); a character
+            // is about as wide as the piece is tall. Tesseract wants a white margin.
+            let pad = r[3] / 2;
+            let area = [
+                r[0].saturating_sub(pad),
+                r[1].saturating_sub(pad),
+                r[2].min(r[3] * 9) + 2 * pad,
+                r[3] + 2 * pad,
+            ];
             self.lines[i].prefix = self.read(area, Model::ChiSim, Psm::Line, None);
             tracing::trace!(
                 "line {:?} prefix {:?}",
@@ -129,6 +142,15 @@ impl<'a> Page<'a> {
                 self.lines[i].prefix.as_ref().map(Reading::text)
             );
         }
+    }
+
+    /// Every line with its recognised prefix, for development probes.
+    pub fn dump(&mut self) -> Vec<String> {
+        self.read_prefixes();
+        self.lines
+            .iter()
+            .map(|l| format!("{:?} {:?}", l.region, l.prefix.as_ref().map(Reading::text)))
+            .collect()
     }
 
     /// Recognises a page area (clamped to the page); `None` when nothing was read.
@@ -180,6 +202,7 @@ impl<'a> Page<'a> {
             for label in labels {
                 if let Some(label_box) = match_label(prefix, label) {
                     hits.push(LabelHit {
+                        text: label.to_string(),
                         line: i,
                         label: label_box,
                         line_region: line.region,
@@ -196,29 +219,102 @@ impl<'a> Page<'a> {
         self.find_labels(labels).into_iter().next()
     }
 
-    /// Reads the value printed right of a label, on the same line: from the label's end to
-    /// the page edge, then keeps the first run of words (a wide gap ends the value: the next
-    /// column begins there).
+    /// The text printed after a label: the label's whole piece is read once with chi_sim and
+    /// the label's characters are stripped from the reading (so the value's start never
+    /// depends on where the label's box was estimated to end). When the label stands alone
+    /// in its piece, the next piece on the row is read instead.
+    pub fn value_after(&self, hit: &LabelHit, whitelist: Option<&str>) -> Option<Reading> {
+        let line = hit.line_region;
+        let pad = line[3] / 2;
+        let area = [
+            line[0].saturating_sub(pad),
+            line[1].saturating_sub(pad),
+            line[2] + 2 * pad,
+            line[3] + 2 * pad,
+        ];
+        if let Some(whole) = self.read(area, Model::ChiSim, Psm::Line, None) {
+            let rest = after_label(&whole, &hit.text).or_else(|| {
+                // The label read differently this time: drop what lies left of its box.
+                let end = hit.label[0] + hit.label[2];
+                let words: Vec<Word> = whole
+                    .words
+                    .iter()
+                    .filter(|w| w.region[0] + w.region[2] / 2 > end)
+                    .cloned()
+                    .collect();
+                (!words.is_empty()).then_some(Reading { words })
+            });
+            let meaningful = |r: &Reading| r.text().chars().any(|c| c.is_alphanumeric());
+            if let Some(rest) = rest.filter(meaningful) {
+                let rest = match whitelist {
+                    Some(w) => keep_chars(rest, w),
+                    None => rest,
+                };
+                return first_run(rest, line[3]);
+            }
+        }
+        // Alone in its piece: the value is the next piece on the row.
+        let next = self.next_on_row(hit)?;
+        let pad = next[3] / 2;
+        let area = [
+            next[0].saturating_sub(pad),
+            next[1].saturating_sub(pad),
+            next[2] + 2 * pad,
+            next[3] + 2 * pad,
+        ];
+        let r = self.read(area, Model::ChiSim, Psm::Line, whitelist)?;
+        first_run(r, next[3])
+    }
+
+    /// The nearest piece right of a label on the same row (within twelve text heights).
+    fn next_on_row(&self, hit: &LabelHit) -> Option<Region> {
+        let line = hit.line_region;
+        let h = line[3].max(hit.label[3]);
+        let label_end = hit.label[0] + hit.label[2];
+        self.lines
+            .iter()
+            .map(|l| l.region)
+            .filter(|r| {
+                let top = r[1].max(line[1]);
+                let bottom = (r[1] + r[3]).min(line[1] + line[3]);
+                bottom.saturating_sub(top) * 2 >= r[3].min(line[3])
+                    && r[0] >= label_end
+                    && r[0] < label_end + h * 12
+                    && *r != line
+            })
+            .min_by_key(|r| r[0])
+    }
+
+    /// Reads the value printed right of a label: the rest of the label's piece, or, when the
+    /// label stands alone, the next piece on the same row (within twelve text heights).
     pub fn right_of(
         &self,
         hit: &LabelHit,
         model: Model,
         whitelist: Option<&str>,
     ) -> Option<Reading> {
-        let h = hit.line_region[3].max(hit.label[3]);
-        let x0 = hit.label[0] + hit.label[2] + h / 5;
-        let pad = h * 2 / 5;
+        let line = hit.line_region;
+        let h = line[3].max(hit.label[3]);
+        let label_end = hit.label[0] + hit.label[2];
+        let line_end = line[0] + line[2];
+        let span = if line_end > label_end + h {
+            Some((label_end + h / 5, line_end))
+        } else {
+            self.next_on_row(hit).map(|r| (r[0], r[0] + r[2]))
+        };
+        let (x0, x1) = span?;
+        let pad = h / 2;
         let area = [
-            x0,
-            hit.line_region[1].saturating_sub(pad),
-            self.gray.width().saturating_sub(x0),
-            h + 2 * pad,
+            x0.saturating_sub(pad / 2),
+            line[1].saturating_sub(pad),
+            x1.saturating_sub(x0) + pad + pad / 2,
+            line[3] + 2 * pad,
         ];
         let r = self.read(area, model, Psm::Line, whitelist)?;
         first_run(r, h)
     }
 
-    /// Reads the first line below a label that starts near the label's left edge.
+    /// Reads the first piece below a label that starts near the label's left edge.
     pub fn below(&self, hit: &LabelHit, model: Model, whitelist: Option<&str>) -> Option<Reading> {
         let h = hit.line_region[3];
         let lb = hit.line_region[1] + hit.line_region[3];
@@ -230,7 +326,7 @@ impl<'a> Page<'a> {
                 && r[0] < hit.label[0] + h * 3
         })?;
         let r = next.region;
-        let pad = r[3] / 3;
+        let pad = r[3] / 2;
         let area = [
             r[0].saturating_sub(pad),
             r[1].saturating_sub(pad),
@@ -240,35 +336,6 @@ impl<'a> Page<'a> {
         let reading = self.read(area, model, Psm::Line, whitelist)?;
         first_run(reading, r[3])
     }
-}
-
-/// Groups word boxes into line segments: words on the same row (vertical overlap of at least
-/// half the smaller height) closer than 4.5 heights (spread labels like 名　　称 have gaps of
-/// three to four characters). A wider gap starts a new segment, so the right column of a
-/// two-column form has its own segments, whose first words are labels.
-pub(crate) fn segments(mut words: Vec<Region>) -> Vec<Region> {
-    words.retain(|w| w[2] > 0 && w[3] > 0);
-    words.sort_by_key(|w| w[0]);
-    let mut segs: Vec<Region> = Vec::new();
-    for w in words {
-        let joined = segs.iter_mut().rev().find(|s| {
-            let top = s[1].max(w[1]);
-            let bottom = (s[1] + s[3]).min(w[1] + w[3]);
-            let overlap = bottom.saturating_sub(top);
-            let h = s[3].min(w[3]).max(1);
-            let right = s[0] + s[2];
-            overlap * 2 >= h && w[0] + 2 >= s[0] && w[0] <= right + w[3].max(s[3]) * 9 / 2
-        });
-        match joined {
-            Some(s) => {
-                if let Some(u) = crate::engine::union([*s, w]) {
-                    *s = u;
-                }
-            }
-            None => segs.push(w),
-        }
-    }
-    segs
 }
 
 /// Keeps the words up to the first horizontal gap wider than 2.5 line heights.
@@ -292,49 +359,103 @@ fn first_run(r: Reading, h: u32) -> Option<Reading> {
     (!out.is_empty()).then_some(Reading { words: out })
 }
 
-/// Characters that never belong to a label as read (spacing, colons, brackets, stray marks).
-fn label_char(c: char) -> bool {
-    !(c.is_whitespace() || c.is_ascii_punctuation() || "：，。、“”‘’（）【】·「」".contains(c))
+/// Keeps only `allowed` characters of each word (what a whitelist would have let through).
+fn keep_chars(r: Reading, allowed: &str) -> Reading {
+    Reading {
+        words: r
+            .words
+            .into_iter()
+            .filter_map(|mut w| {
+                w.text = w.text.chars().filter(|c| allowed.contains(*c)).collect();
+                (!w.text.is_empty()).then_some(w)
+            })
+            .collect(),
+    }
 }
 
-/// Finds `label` at the start of a recognised prefix (allowing two stray characters before
-/// it, and one misread character in labels of four or more). Returns the label's box.
-pub(crate) fn match_label(prefix: &Reading, label: &str) -> Option<Region> {
-    // Characters with the box of the word they came from, proportionally split.
-    let mut chars: Vec<(char, Region)> = Vec::new();
-    for w in &prefix.words {
+/// Characters of a reading with their (proportionally split) boxes and word index.
+fn chars_of(r: &Reading) -> Vec<(char, Region, usize)> {
+    let mut chars = Vec::new();
+    for (wi, w) in r.words.iter().enumerate() {
         let cs: Vec<char> = w.text.chars().collect();
         let n = cs.len().max(1) as u32;
         for (i, c) in cs.into_iter().enumerate() {
-            if label_char(c) {
-                let i = i as u32;
-                let x = w.region[0] + w.region[2] * i / n;
-                let x1 = w.region[0] + w.region[2] * (i + 1) / n;
-                chars.push((c, [x, w.region[1], (x1 - x).max(1), w.region[3]]));
-            }
+            let i = i as u32;
+            let x = w.region[0] + w.region[2] * i / n;
+            let x1 = w.region[0] + w.region[2] * (i + 1) / n;
+            chars.push((c, [x, w.region[1], (x1 - x).max(1), w.region[3]], wi));
         }
     }
+    chars
+}
+
+/// Where `label` starts among the label-like characters `chars` (within the first four,
+/// one misread tolerated in labels of four or more): the index range in `chars`.
+fn find_label_window(chars: &[(char, Region, usize)], label: &str) -> Option<(usize, usize)> {
+    let idx: Vec<usize> = (0..chars.len())
+        .filter(|&i| label_char(chars[i].0))
+        .collect();
     let want: Vec<char> = label.chars().collect();
-    // One misread character is tolerated (spread labels like 名　　称 often lose one); the
-    // window must start within the first two characters of the line.
-    let allowed_misses = 1;
-    for start in 0..=2usize {
-        let Some(window) = chars.get(start..start + want.len()) else {
+    let allowed_misses = usize::from(want.len() >= 4);
+    for start in 0..=3usize {
+        let Some(window) = idx.get(start..start + want.len()) else {
             break;
         };
         let misses = window
             .iter()
             .zip(&want)
-            .filter(|((c, _), w)| c != *w)
+            .filter(|(&i, w)| chars[i].0 != **w)
             .count();
-        // Two-character labels need one exact character at its own position and the other
-        // a Han character: 名称 read as 2称 still counts, 号码 does not match 名称.
-        let han_ok = want.len() > 2 || window.iter().all(|(c, _)| crate::values::is_han(*c));
-        if misses <= allowed_misses && han_ok {
-            return crate::engine::union(window.iter().map(|(_, r)| *r));
+        // Two-character labels need both characters Han: 名称 read as 2称 does not count
+        // as a hit, and 号码 does not match 名称.
+        let han_ok = want.len() > 2 || window.iter().all(|&i| crate::values::is_han(chars[i].0));
+        let exact_ends = want.len() < 3
+            || chars[window[0]].0 == want[0]
+            || chars[*window.last()?].0 == *want.last()?;
+        if misses <= allowed_misses.max(usize::from(want.len() == 2)) && han_ok && exact_ends {
+            return Some((window[0], *window.last()?));
         }
     }
     None
+}
+
+/// The words after `label` in a reading of a whole piece, the word holding the label's last
+/// character trimmed to what follows it.
+fn after_label(r: &Reading, label: &str) -> Option<Reading> {
+    let chars = chars_of(r);
+    let (_, last) = find_label_window(&chars, label)?;
+    let mut words = Vec::new();
+    for (wi, src) in r.words.iter().enumerate() {
+        let rest: Vec<&(char, Region, usize)> = chars
+            .iter()
+            .enumerate()
+            .filter(|(i, c)| *i > last && c.2 == wi)
+            .map(|(_, c)| c)
+            .collect();
+        if rest.is_empty() {
+            continue;
+        }
+        words.push(Word {
+            text: rest.iter().map(|c| c.0).collect(),
+            confidence: src.confidence,
+            region: crate::engine::union(rest.iter().map(|c| c.1))?,
+            line: src.line,
+        });
+    }
+    (!words.is_empty()).then_some(Reading { words })
+}
+
+/// Characters that never belong to a label as read (spacing, colons, brackets, stray marks).
+fn label_char(c: char) -> bool {
+    !(c.is_whitespace() || c.is_ascii_punctuation() || "：，。、“”‘’（）【】·「」".contains(c))
+}
+
+/// Finds `label` at the start of a recognised prefix (allowing three stray characters before
+/// it, and one misread character in labels of four or more). Returns the label's box.
+pub(crate) fn match_label(prefix: &Reading, label: &str) -> Option<Region> {
+    let chars = chars_of(prefix);
+    let (first, last) = find_label_window(&chars, label)?;
+    crate::engine::union(chars[first..=last].iter().map(|(_, r, _)| *r))
 }
 
 fn clamp(a: Region, (w, h): (u32, u32)) -> Option<Region> {
@@ -345,56 +466,114 @@ fn clamp(a: Region, (w, h): (u32, u32)) -> Option<Region> {
     (x1 > x0 + 2 && y1 > y0 + 2).then_some([x0, y0, x1 - x0, y1 - y0])
 }
 
-/// Crops to the quad's bounding box (with a small margin). Perspective is left to the
-/// deskew and to PSM 7's tolerance: the readers' crops are generous.
-fn crop_to_quad(gray: &GrayImage, q: &Quad) -> Option<(GrayImage, (u32, u32))> {
-    let (w, h) = gray.dimensions();
-    let xs = q.iter().map(|p| p[0]);
-    let ys = q.iter().map(|p| p[1]);
-    let x0 = xs.clone().fold(f32::INFINITY, f32::min).max(0.0) as u32;
-    let x1 = xs.fold(f32::NEG_INFINITY, f32::max).min(w as f32) as u32;
-    let y0 = ys.clone().fold(f32::INFINITY, f32::min).max(0.0) as u32;
-    let y1 = ys.fold(f32::NEG_INFINITY, f32::max).min(h as f32) as u32;
-    if x1 <= x0 + 50 || y1 <= y0 + 50 {
+/// Warps the document quad to an upright rectangle (perspective removed, so every text line
+/// is straight and level). Returns the rectified image and the mapping back to the page.
+/// `None` for a degenerate quad.
+fn rectify(rgb: &RgbImage, q: &Quad) -> Option<(RgbImage, Projection)> {
+    let c = order_corners(q)?;
+    let d = |a: [f32; 2], b: [f32; 2]| ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt();
+    let w = d(c[0], c[1]).max(d(c[3], c[2]));
+    let h = d(c[0], c[3]).max(d(c[1], c[2]));
+    // Never larger than the page itself (a cap before allocation).
+    let (pw, ph) = rgb.dimensions();
+    let f = ((pw as f32 * ph as f32) / (w * h).max(1.0)).sqrt().min(1.0);
+    let (w, h) = ((w * f).round(), (h * f).round());
+    if w < 50.0 || h < 50.0 {
         return None;
     }
-    let m = 4;
-    let (x0, y0) = (x0.saturating_sub(m), y0.saturating_sub(m));
-    let (x1, y1) = ((x1 + m).min(w), (y1 + m).min(h));
-    Some((
-        image::imageops::crop_imm(gray, x0, y0, x1 - x0, y1 - y0).to_image(),
-        (x0, y0),
-    ))
+    let to = [
+        (0.0, 0.0),
+        (w - 1.0, 0.0),
+        (w - 1.0, h - 1.0),
+        (0.0, h - 1.0),
+    ];
+    let from = c.map(|p| (p[0], p[1]));
+    let forward = Projection::from_control_points(from, to)?;
+    let mut out = RgbImage::new(w as u32, h as u32);
+    imageproc::geometric_transformations::warp_into(
+        rgb,
+        &forward,
+        Interpolation::Bilinear,
+        image::Rgb([255, 255, 255]),
+        &mut out,
+    );
+    Some((out, forward.invert()))
+}
+
+/// Orders quad corners as top-left, top-right, bottom-right, bottom-left.
+fn order_corners(q: &Quad) -> Option<[[f32; 2]; 4]> {
+    if q.iter().flatten().any(|v| !v.is_finite()) {
+        return None;
+    }
+    let cx = q.iter().map(|p| p[0]).sum::<f32>() / 4.0;
+    let cy = q.iter().map(|p| p[1]).sum::<f32>() / 4.0;
+    let mut c = *q;
+    c.sort_by(|a, b| {
+        let aa = (a[1] - cy).atan2(a[0] - cx);
+        let bb = (b[1] - cy).atan2(b[0] - cx);
+        aa.total_cmp(&bb)
+    });
+    // Angles sorted from -π: top-left comes first for an upright quad; rotate so the corner
+    // nearest the origin leads, keeping clockwise order (image y points down).
+    let tl = (0..4).min_by(|&i, &j| (c[i][0] + c[i][1]).total_cmp(&(c[j][0] + c[j][1])))?;
+    c.rotate_left(tl);
+    Some(c)
+}
+
+/// Greyscale for reading: luma, except that clearly red pixels (seals, red stamps) become
+/// paper. Text under a seal stays dark; the seal's ring and its characters no longer cross
+/// the values Tesseract reads.
+pub fn text_gray(rgb: &RgbImage) -> GrayImage {
+    let (w, h) = rgb.dimensions();
+    let mut out = GrayImage::new(w, h);
+    for (o, p) in out.pixels_mut().zip(rgb.pixels()) {
+        let [r, g, b] = p.0;
+        let (r, g, b) = (i32::from(r), i32::from(g), i32::from(b));
+        let red = r > 90 && r - g.max(b) > 50;
+        o.0[0] = if red {
+            255
+        } else {
+            ((r * 299 + g * 587 + b * 114) / 1000) as u8
+        };
+    }
+    out
 }
 
 /// Estimates the text skew by projection profiles (the angle at which dark pixels pile into
-/// the sharpest rows) and rotates the page upright when it is off by more than 0.3°.
+/// the sharpest rows) and rotates the page upright when it is off by more than 0.3°; returns
+/// the rotation (input → output) so reported regions can be mapped back.
 ///
 /// Readers crop axis-aligned boxes right of labels; on a photo tilted by 5° a value 800 px
 /// from its label is 70 px off its line without this.
-pub fn deskew(gray: GrayImage) -> GrayImage {
+pub fn deskew(gray: GrayImage) -> (GrayImage, Option<Projection>) {
     let angle = skew_angle(&gray);
     tracing::trace!("skew {angle}");
     if angle.abs() < 0.3 {
-        return gray;
+        return (gray, None);
     }
-    imageproc::geometric_transformations::rotate_about_center(
+    let theta = -angle.to_radians();
+    let (cx, cy) = (gray.width() as f32 / 2.0, gray.height() as f32 / 2.0);
+    // The same mapping rotate_about_center applies (input → output), kept for regions.
+    let rotation =
+        Projection::translate(cx, cy) * Projection::rotate(theta) * Projection::translate(-cx, -cy);
+    let out = imageproc::geometric_transformations::rotate_about_center(
         &gray,
-        -angle.to_radians(),
-        imageproc::geometric_transformations::Interpolation::Bilinear,
+        theta,
+        Interpolation::Bilinear,
         image::Luma([255u8]),
-    )
+    );
+    (out, Some(rotation))
 }
 
 /// The skew in degrees (positive: text rises to the right... clockwise in image coordinates).
 pub fn skew_angle(gray: &GrayImage) -> f32 {
     let (w, h) = gray.dimensions();
-    let f = (600.0 / w.max(h).max(1) as f32).min(1.0);
-    let (sw, sh) = (((w as f32) * f) as u32, ((h as f32) * f) as u32);
+    let k = w.max(h).div_ceil(600).max(1);
+    let small = crate::layout::shrink(gray, k);
+    let (sw, sh) = small.dimensions();
     if sw < 20 || sh < 20 {
         return 0.0;
     }
-    let small = image::imageops::resize(gray, sw, sh, image::imageops::FilterType::Triangle);
     let mean = small.pixels().map(|p| u64::from(p.0[0])).sum::<u64>() / u64::from(sw * sh);
     let thr = mean.saturating_sub(50) as u8;
     let dark: Vec<(f32, f32)> = small

@@ -103,7 +103,7 @@ fn code_field(
 }
 
 fn name_right(p: &Page<'_>, out: &mut Out, hit: &LabelHit, name: &str, person: bool) {
-    if let Some(r) = p.right_of(hit, Model::ChiSim, None) {
+    if let Some(r) = p.value_after(hit, None) {
         let v = if person {
             values::person(&r.text())
         } else {
@@ -148,14 +148,14 @@ fn license(p: &mut Page<'_>, out: &mut Out) {
         name_right(p, out, &hit, f::LEGAL_REP_NAME, true);
     }
     if let Some(hit) = p.find_label(&["营业期限", "经营期限", "合伙期限"]) {
-        if let Some(r) = p.right_of(&hit, Model::ChiSim, Some(DATE_CHARS)) {
+        if let Some(r) = p.value_after(&hit, Some(DATE_CHARS)) {
             if let Some(v) = values::end_of_term(&r.text()) {
                 out.put(p, f::TERM_END, v, &r, None);
             }
         }
     }
     if let Some(hit) = p.find_label(&["成立日期", "注册日期"]) {
-        if let Some(r) = p.right_of(&hit, Model::ChiSim, Some(DATE_CHARS)) {
+        if let Some(r) = p.value_after(&hit, Some(DATE_CHARS)) {
             if let Some(v) = values::dates(&r.text()).into_iter().next() {
                 out.put(p, f::ESTABLISHED, v, &r, None);
             }
@@ -185,7 +185,7 @@ fn id_back(p: &mut Page<'_>, out: &mut Out) {
     let Some(hit) = p.find_label(&["有效期限", "有效期"]) else {
         return;
     };
-    let Some(r) = p.right_of(&hit, Model::ChiSim, Some("0123456789.-长期")) else {
+    let Some(r) = p.value_after(&hit, Some("0123456789.-长期")) else {
         return;
     };
     let text = r.text();
@@ -224,7 +224,7 @@ fn invoice(p: &mut Page<'_>, out: &mut Out) {
         );
     }
     if let Some(hit) = p.find_label(&["开票日期"]) {
-        if let Some(r) = p.right_of(&hit, Model::ChiSim, Some(DATE_CHARS)) {
+        if let Some(r) = p.value_after(&hit, Some(DATE_CHARS)) {
             if let Some(v) = values::dates(&r.text()).into_iter().next() {
                 out.put(p, f::ISSUE_DATE, v, &r, None);
             }
@@ -285,7 +285,7 @@ fn bank(p: &mut Page<'_>, out: &mut Out) {
         name_right(p, out, &hit, f::ACCOUNT_NAME, false);
     } else if let Some(hit) = p.find_label(&["经审核"]) {
         // 开户许可证: "经审核，{name}符合开户条件，准予开立基本存款账户。"
-        if let Some(r) = p.right_of(&hit, Model::ChiSim, None) {
+        if let Some(r) = p.value_after(&hit, None) {
             let t = r.text();
             let t = t.split("符合").next().unwrap_or("");
             if let Some(v) = values::name(t) {

@@ -62,11 +62,6 @@ enum Job {
         whitelist: Option<String>,
         reply: Sender<Result<Reading, OcrError>>,
     },
-    Lines {
-        image: GrayImage,
-        origin: Region,
-        reply: Sender<Result<Vec<Region>, OcrError>>,
-    },
 }
 
 /// A pool of Tesseract workers. Cheap to share (`&TesseractPool` is `Sync`); dropping it
@@ -160,13 +155,19 @@ impl Ocr for TesseractPool {
     }
 
     fn lines(&self, image: &GrayImage, origin: Region) -> Result<Vec<Region>, OcrError> {
-        let (reply, rx) = mpsc::channel();
-        self.submit(Job::Lines {
-            image: image.clone(),
-            origin,
-            reply,
-        })?;
-        self.wait(rx)
+        // Layout is ours (ink components), not Tesseract's: see `layout`. It needs no handle,
+        // so it runs on the caller's thread.
+        let dims = image.dimensions();
+        Ok(crate::layout::pieces(image)
+            .into_iter()
+            .map(|r| {
+                to_page(
+                    [r[0] as f32, r[1] as f32, r[2] as f32, r[3] as f32],
+                    dims,
+                    origin,
+                )
+            })
+            .collect())
     }
 }
 
@@ -234,13 +235,6 @@ fn worker(
                 let r = recognise(api, &image, origin, psm, whitelist.as_deref());
                 let _ = reply.send(r);
             }
-            Job::Lines {
-                image,
-                origin,
-                reply,
-            } => {
-                let _ = reply.send(text_lines(&mut handles.chi, &image, origin));
-            }
         }
     }
 }
@@ -292,35 +286,6 @@ fn recognise(
         image.dimensions(),
         origin,
     ))
-}
-
-fn text_lines(
-    api: &mut TessBaseApi,
-    image: &GrayImage,
-    origin: Region,
-) -> Result<Vec<Region>, OcrError> {
-    set_var(api, "tessedit_char_whitelist", "")?;
-    api.set_page_seg_mode(Psm::Auto.number() as tesseract_sys::TessPageSegMode);
-    set_image(api, image)?;
-    let boxes = api
-        .get_component_images_1(tesseract_sys::TessPageIteratorLevel_RIL_WORD, 1)
-        .map_err(|_| OcrError::Failed("layout".into()))?;
-    let mut out = Vec::new();
-    for i in 0..boxes.get_count() {
-        let Some(b) = boxes.get_box_copied(i) else {
-            continue;
-        };
-        let (mut x, mut y, mut w, mut h) = (0, 0, 0, 0);
-        b.get_geometry(Some(&mut x), Some(&mut y), Some(&mut w), Some(&mut h));
-        if w > 0 && h > 0 {
-            out.push(to_page(
-                [x as f32, y as f32, w as f32, h as f32],
-                image.dimensions(),
-                origin,
-            ));
-        }
-    }
-    Ok(out)
 }
 
 /// Parses Tesseract's TSV (level 5 rows are words) into a [`Reading`].

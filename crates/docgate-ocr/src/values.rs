@@ -171,6 +171,12 @@ pub fn name(text: &str) -> Option<String> {
         .trim_matches(|c: char| !(is_han(c) || c.is_alphanumeric() || "()（）".contains(c)))
         .chars()
         .filter(|c| is_han(*c) || c.is_alphanumeric() || "()（）·".contains(*c))
+        // Registered names print brackets full-width; OCR reads either.
+        .map(|c| match c {
+            '(' => '（',
+            ')' => '）',
+            c => c,
+        })
         .collect();
     (t.chars().filter(|c| is_han(*c)).count() >= 2).then_some(t)
 }
