@@ -28,6 +28,8 @@ pub struct Line {
 pub struct LabelHit {
     /// The label as printed (one of those asked for).
     pub text: String,
+    /// Characters of the label read wrongly (0 or 1).
+    pub misses: usize,
     /// Index into the page's lines.
     pub line: usize,
     /// The label's box (page pixels).
@@ -200,9 +202,10 @@ impl<'a> Page<'a> {
         for (i, line) in self.lines.iter().enumerate() {
             let Some(prefix) = &line.prefix else { continue };
             for label in labels {
-                if let Some(label_box) = match_label(prefix, label) {
+                if let Some((label_box, misses)) = match_label(prefix, label) {
                     hits.push(LabelHit {
                         text: label.to_string(),
+                        misses,
                         line: i,
                         label: label_box,
                         line_region: line.region,
@@ -215,8 +218,21 @@ impl<'a> Page<'a> {
     }
 
     /// The first line (top to bottom) starting with one of `labels`.
+    ///
+    /// A hit read exactly wins over an earlier one read with a slip (账号 over 核准号).
     pub fn find_label(&mut self, labels: &[&str]) -> Option<LabelHit> {
-        self.find_labels(labels).into_iter().next()
+        let hits = self.find_labels(labels);
+        let best = hits.iter().map(|h| h.misses).min()?;
+        hits.into_iter().find(|h| h.misses == best)
+    }
+
+    /// The prefix reading of every piece (for fields found by shape, not by label).
+    pub fn prefixes(&mut self) -> Vec<(Region, String)> {
+        self.read_prefixes();
+        self.lines
+            .iter()
+            .filter_map(|l| Some((l.region, l.prefix.as_ref()?.text())))
+            .collect()
     }
 
     /// The text printed after a label: the label's whole piece is read once with chi_sim and
@@ -391,7 +407,10 @@ fn chars_of(r: &Reading) -> Vec<(char, Region, usize)> {
 
 /// Where `label` starts among the label-like characters `chars` (within the first four,
 /// one misread tolerated in labels of four or more): the index range in `chars`.
-fn find_label_window(chars: &[(char, Region, usize)], label: &str) -> Option<(usize, usize)> {
+fn find_label_window(
+    chars: &[(char, Region, usize)],
+    label: &str,
+) -> Option<(usize, usize, usize)> {
     let idx: Vec<usize> = (0..chars.len())
         .filter(|&i| label_char(chars[i].0))
         .collect();
@@ -413,7 +432,7 @@ fn find_label_window(chars: &[(char, Region, usize)], label: &str) -> Option<(us
             || chars[window[0]].0 == want[0]
             || chars[*window.last()?].0 == *want.last()?;
         if misses <= allowed_misses.max(usize::from(want.len() == 2)) && han_ok && exact_ends {
-            return Some((window[0], *window.last()?));
+            return Some((window[0], *window.last()?, misses));
         }
     }
     None
@@ -423,7 +442,7 @@ fn find_label_window(chars: &[(char, Region, usize)], label: &str) -> Option<(us
 /// character trimmed to what follows it.
 fn after_label(r: &Reading, label: &str) -> Option<Reading> {
     let chars = chars_of(r);
-    let (_, last) = find_label_window(&chars, label)?;
+    let (_, last, _) = find_label_window(&chars, label)?;
     let mut words = Vec::new();
     for (wi, src) in r.words.iter().enumerate() {
         let rest: Vec<&(char, Region, usize)> = chars
@@ -452,10 +471,13 @@ fn label_char(c: char) -> bool {
 
 /// Finds `label` at the start of a recognised prefix (allowing three stray characters before
 /// it, and one misread character in labels of four or more). Returns the label's box.
-pub(crate) fn match_label(prefix: &Reading, label: &str) -> Option<Region> {
+pub(crate) fn match_label(prefix: &Reading, label: &str) -> Option<(Region, usize)> {
     let chars = chars_of(prefix);
-    let (first, last) = find_label_window(&chars, label)?;
-    crate::engine::union(chars[first..=last].iter().map(|(_, r, _)| *r))
+    let (first, last, misses) = find_label_window(&chars, label)?;
+    Some((
+        crate::engine::union(chars[first..=last].iter().map(|(_, r, _)| *r))?,
+        misses,
+    ))
 }
 
 fn clamp(a: Region, (w, h): (u32, u32)) -> Option<Region> {

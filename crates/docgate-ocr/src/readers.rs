@@ -231,43 +231,113 @@ fn invoice(p: &mut Page<'_>, out: &mut Out) {
         }
     }
     tax_rate(p, out);
+    invoice_numbers(p, out);
 }
 
-/// The 税率 column: its header is found in the table's header row (read whole, it is one
-/// line), then the column below it is read as a block down to the totals row.
+/// The 税率 column: the header cell is a piece of its own (cells are split at their rules);
+/// the rates are the pieces below it, within the column, down to the totals row (合计).
 fn tax_rate(p: &mut Page<'_>, out: &mut Out) {
-    let rows = p.find_labels(&["项目名称", "货物或应税劳务", "货物或应税劳务、服务名称"]);
-    let Some(row) = rows.first() else { return };
-    let r = row.line_region;
-    let h = r[3];
-    let Some(header) = p.read(
-        [0, r[1].saturating_sub(h / 3), p.gray.width(), h + h * 2 / 3],
-        Model::ChiSim,
-        Psm::Line,
-        None,
-    ) else {
+    let Some(head) = p.find_label(&["税率", "征收率", "税率/征收率"]) else {
         return;
     };
-    let Some(col) = header
-        .words
-        .iter()
-        .find(|w| w.text.contains("税率") || w.text.contains("征收率"))
-        .map(|w| w.region)
-    else {
-        return;
-    };
-    // The column ends at the totals row (合计), or after a generous height.
+    let hr = head.line_region;
+    let h = hr[3];
     let bottom = p
-        .find_labels(&["合计", "合"])
+        .find_labels(&["合计", "价税合计"])
         .into_iter()
         .map(|t| t.line_region[1])
-        .find(|y| *y > r[1] + h)
-        .unwrap_or(r[1] + h * 14);
-    let x0 = col[0].saturating_sub(col[2] / 2);
-    let area = [x0, r[1] + h, col[2] * 2, bottom.saturating_sub(r[1] + h)];
-    if let Some(rd) = p.read(area, Model::ChiSim, Psm::Block, Some("0123456789%免税不征")) {
-        if let Some(v) = values::tax_rates(&rd.text()) {
-            out.put(p, f::TAX_RATE, v, &rd, None);
+        .filter(|y| *y > hr[1] + h)
+        .min()
+        .unwrap_or(hr[1] + h * 20);
+    let (cx0, cx1) = (hr[0].saturating_sub(h * 2), hr[0] + hr[2] + h * 2);
+    let cells: Vec<Region> = p
+        .lines
+        .iter()
+        .map(|l| l.region)
+        .filter(|r| {
+            let cx = r[0] + r[2] / 2;
+            r[1] > hr[1] + h / 2 && r[1] + r[3] / 2 < bottom && cx >= cx0 && cx <= cx1
+        })
+        .collect();
+    let mut text = String::new();
+    let mut readings = Vec::new();
+    for c in cells {
+        let pad = c[3] / 2;
+        let area = [
+            c[0].saturating_sub(pad),
+            c[1].saturating_sub(pad),
+            c[2] + 2 * pad,
+            c[3] + 2 * pad,
+        ];
+        if let Some(r) = p.read(area, Model::Eng, Psm::Line, Some("0123456789%")) {
+            text.push_str(&r.text());
+            text.push('\n');
+            readings.extend(r.words);
+        }
+    }
+    if let Some(v) = values::tax_rates(&text) {
+        out.put(p, f::TAX_RATE, v, &Reading { words: readings }, None);
+    }
+}
+
+/// Invoice number and code. Fully digital invoices print 发票号码 with 20 digits; paper
+/// special invoices print "No" and 8 digits at the top right, and the 10- or 12-digit code
+/// at the top left, without a label.
+fn invoice_numbers(p: &mut Page<'_>, out: &mut Out) {
+    if let Some(hit) = p.find_label(&["发票号码"]) {
+        if let Some(r) = p.right_of(&hit, Model::Eng, Some(DIGITS)) {
+            let d: String = r.text().chars().filter(char::is_ascii_digit).collect();
+            if d.len() == 20 || d.len() == 8 {
+                out.put(p, f::INVOICE_NUMBER, d, &r, None);
+            }
+        }
+    }
+    if let Some(hit) = p.find_label(&["发票代码"]) {
+        if let Some(r) = p.right_of(&hit, Model::Eng, Some(DIGITS)) {
+            let d: String = r.text().chars().filter(char::is_ascii_digit).collect();
+            if d.len() == 10 || d.len() == 12 {
+                out.put(p, f::INVOICE_CODE, d, &r, None);
+            }
+        }
+    }
+    if out.fields.contains_key(f::INVOICE_NUMBER) && out.fields.contains_key(f::INVOICE_CODE) {
+        return;
+    }
+    let (w, h) = p.gray.dimensions();
+    // Only the top band of the page, where both are printed.
+    let top: Vec<(Region, String)> = p
+        .prefixes()
+        .into_iter()
+        .filter(|(r, _)| r[1] < h / 4 && r[2] < w / 2)
+        .collect();
+    for (r, prefix) in top {
+        let t: String = prefix.chars().filter(|c| !c.is_whitespace()).collect();
+        let no = t.starts_with("No") || t.starts_with("N0") || t.starts_with("NO");
+        let pad = r[3] / 2;
+        let area = [
+            r[0].saturating_sub(pad),
+            r[1].saturating_sub(pad),
+            r[2] + 2 * pad,
+            r[3] + 2 * pad,
+        ];
+        if no && !out.fields.contains_key(f::INVOICE_NUMBER) {
+            if let Some(rd) = p.read(area, Model::Eng, Psm::Line, Some("0123456789No")) {
+                let d: String = rd.text().chars().filter(char::is_ascii_digit).collect();
+                if d.len() == 8 {
+                    out.put(p, f::INVOICE_NUMBER, d, &rd, None);
+                }
+            }
+        } else if !no
+            && r[0] < w / 3
+            && !out.fields.contains_key(f::INVOICE_CODE)
+            && t.chars().filter(char::is_ascii_digit).count() >= 6
+        {
+            if let Some(rd) = p.read(area, Model::Eng, Psm::Line, Some(DIGITS)) {
+                let d: String = rd.text().chars().filter(char::is_ascii_digit).collect();
+                if d.len() == 10 || d.len() == 12 {
+                    out.put(p, f::INVOICE_CODE, d, &rd, None);
+                }
+            }
         }
     }
 }
@@ -276,6 +346,19 @@ fn letter(p: &mut Page<'_>, out: &mut Out) {
     if let Some(hit) = p.find_label(&["委托单位", "授权单位", "单位名称", "公司名称"])
     {
         name_right(p, out, &hit, f::COMPANY_NAME, false);
+    }
+    if let Some(hit) = p.find_label(&["统一社会信用代码", "社会信用代码", "信用代码"])
+    {
+        code_field(
+            p,
+            out,
+            &hit,
+            f::CREDIT_CODE,
+            18,
+            CREDIT_ALPHABET,
+            CodeKind::CreditCode,
+            false,
+        );
     }
 }
 

@@ -128,7 +128,13 @@ pub fn end_of_term(text: &str) -> Option<String> {
 
 /// Tax rates in order of first appearance: `13%`, `9%`, `免税`, joined by `,`.
 pub fn tax_rates(text: &str) -> Option<String> {
-    let t = normalize(text);
+    // Normalise cell by cell: joining cells would glue an amount's last digits to the rate
+    // (286959.00 6% → "006%").
+    let t = text
+        .split_whitespace()
+        .map(normalize)
+        .collect::<Vec<_>>()
+        .join(" ");
     let mut out: Vec<String> = Vec::new();
     let mut num = String::new();
     let chars: Vec<char> = t.chars().collect();
@@ -136,7 +142,9 @@ pub fn tax_rates(text: &str) -> Option<String> {
         if c.is_ascii_digit() {
             num.push(*c);
         } else {
-            if *c == '%' && !num.is_empty() && num.len() <= 2 {
+            // A rate is a whole number of at most two digits, not the tail of a decimal.
+            let decimal = i > num.len() && chars[i - num.len() - 1] == '.';
+            if *c == '%' && !num.is_empty() && num.len() <= 2 && !decimal {
                 if let Ok(n) = num.parse::<u32>() {
                     let r = format!("{n}%");
                     if !out.contains(&r) {
@@ -240,6 +248,12 @@ mod tests {
         assert_eq!(tax_rates("6%\n6%\n13%").as_deref(), Some("6%,13%"));
         assert_eq!(tax_rates("免税").as_deref(), Some("免税"));
         assert_eq!(tax_rates("abc"), None);
+        // Cells on separate lines stay apart: an amount's cents are not a rate.
+        assert_eq!(
+            tax_rates("税率/征收率\n286959.00\n6%\n17217.54").as_deref(),
+            Some("6%")
+        );
+        assert_eq!(tax_rates("0.06%"), None);
         assert_eq!(
             name("（盖章）：杭州示例科技有限公司").as_deref(),
             Some("杭州示例科技有限公司")
