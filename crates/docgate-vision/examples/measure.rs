@@ -2,7 +2,10 @@
 //! line each, with decode and measure times. With `--synthetic-mp N` it instead builds an
 //! N-megapixel page in memory (for peak-memory checks under `/usr/bin/time -v`).
 //!
-//! `cargo run --release -p docgate-vision --example measure -- FILE...`
+//! With `--json` each line is the file name, a tab, and the measurements as JSON (for
+//! scripts that compare measurements with fixture labels).
+//!
+//! `cargo run --release -p docgate-vision --example measure -- [--json] FILE...`
 
 use std::time::Instant;
 
@@ -33,13 +36,15 @@ fn main() {
         );
         return;
     }
+    let json = args.first().map(String::as_str) == Some("--json");
+    let args = if json { &args[1..] } else { &args[..] };
     let limits = docgate_ingest::Limits {
         max_file_bytes: 1 << 30,
         max_megapixels: 200.0,
         max_pdf_pages: 50,
     };
     for path in args {
-        let Ok(bytes) = std::fs::read(&path) else {
+        let Ok(bytes) = std::fs::read(path) else {
             println!("{path}\tunreadable");
             continue;
         };
@@ -59,6 +64,10 @@ fn main() {
         let t = Instant::now();
         let m = docgate_vision::measure(&img);
         let tm = t.elapsed().as_secs_f64();
+        if json {
+            println!("{path}\t{}", serde_json::to_string(&m).unwrap_or_default());
+            continue;
+        }
         println!(
             "{path}\t{}x{}\tdecode {td:.3}s measure {tm:.3}s\tedges {} hidden {:?} minmargin {:?} size {:?} sharp {:.1}/{:.1} colour {:.1} glare {:.4} seals {}",
             img.width(),

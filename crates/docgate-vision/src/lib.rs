@@ -3,11 +3,14 @@
 //! glare and red seals. No I/O; deterministic; never panics on any input (1×1, all black,
 //! all white).
 //!
-//! Everything runs on area-averaged working copies: the whole frame at ≤ 800 px long side
-//! (edges, seals) and the document's bounding box at ≤ 1000 px (sharpness, colour, glare),
-//! so the cost after one pass over the page's pixels is independent of the camera, and
-//! the extra memory is a few MB whatever the page size. The three document measurements
-//! run in parallel (rayon), as do the rows inside the downscale and the sharpness pass.
+//! Everything but sharpness runs on one area-averaged working copy of the whole frame
+//! (long side ≤ [`FRAME_WORK_LONG`] px): edges and corners, the document mask, seals,
+//! colour and glare. Sharpness needs detail, so it reads a few edge-rich tiles of the page
+//! itself, resampled to a fixed scale relative to the document (long side
+//! [`DOC_WORK_LONG`]). So after one pass over the page's pixels the cost is independent of
+//! the camera, and the extra memory is a few MB whatever the page size (about 16 bytes per
+//! working pixel: ≈ 8 MB for the frame copy, < 1 MB for the tiles). Sharpness runs in
+//! parallel with colour and glare (rayon), as do the rows of the downscale and the tiles.
 
 mod blur;
 mod color;
@@ -21,10 +24,12 @@ use image::RgbImage;
 
 pub use docgate_core::VisionMeasurements as Measurements;
 
-/// Long side of the frame's working copy (edges, seals).
+/// Long side of the frame's working copy (edges, seals, colour, glare).
 pub const FRAME_WORK_LONG: u32 = 800;
-/// Long side of the document's working copy: the fixed scale sharpness is normalised to.
-pub const DOC_WORK_LONG: u32 = 1000;
+/// The document's long side at the scale sharpness is measured at (pages whose document is
+/// smaller are measured at their own scale, never upsampled). 1400 keeps a printed A4
+/// page's small text several pixels tall, which sharpness needs to see defocus.
+pub const DOC_WORK_LONG: u32 = 1400;
 
 /// Measures one decoded page. See [`VisionMeasurements`] for what each field means.
 pub fn measure(img: &RgbImage) -> VisionMeasurements {
@@ -127,30 +132,51 @@ pub fn measure(img: &RgbImage) -> VisionMeasurements {
         (full, [iw, ih])
     };
 
-    let Some(doc) = work::downscale(img, region, DOC_WORK_LONG) else {
-        return empty(iw, ih);
-    };
-    // Pixels of the document: inside the quadrilateral, 2 % in from its edges (the edge
-    // itself and the background beyond it are not the document).
-    let quad_work: Option<Vec<[f64; 2]>> = pos
-        .iter()
-        .all(|p| p.is_some())
-        .then(|| pos.iter().flatten().map(|p| doc.page_to_work(*p)).collect());
-    let inset = 0.02 * doc.w.min(doc.h) as f64;
-    let mut mask: Vec<bool> = (0..doc.w * doc.h)
-        .map(|i| {
-            let p = [(i % doc.w) as f64 + 0.5, (i / doc.w) as f64 + 0.5];
-            match &quad_work {
-                Some(q) => inside(q, p, inset),
-                None => {
-                    p[0] >= inset
-                        && p[1] >= inset
-                        && p[0] <= doc.w as f64 - inset
-                        && p[1] <= doc.h as f64 - inset
+    // Pixels of the document on the frame copy: inside the quadrilateral, 2 % of its short
+    // side in from its edges (the edge itself and the background beyond it are not the
+    // document); the document's box when there is no quadrilateral.
+    let quad_frame: Option<Vec<[f64; 2]>> = pos.iter().all(|p| p.is_some()).then(|| {
+        pos.iter()
+            .flatten()
+            .map(|p| frame.page_to_work(*p))
+            .collect()
+    });
+    let bx = [
+        f64::from(region[0]) / frame.scale,
+        f64::from(region[1]) / frame.scale,
+        f64::from(region[0] + region[2]) / frame.scale,
+        f64::from(region[1] + region[3]) / frame.scale,
+    ];
+    let inset = 0.02 * (bx[2] - bx[0]).min(bx[3] - bx[1]);
+    let half_planes = quad_frame.as_deref().map(|q| half_planes(q, inset));
+    let mut mask: Vec<bool> = vec![false; frame.w * frame.h];
+    for (y, row) in mask.chunks_mut(frame.w).enumerate() {
+        let py = y as f64 + 0.5;
+        if py < bx[1] + inset || py > bx[3] - inset {
+            continue;
+        }
+        // The row's span inside every half-plane (pixel centres at x + 0.5).
+        let (mut lo, mut hi) = (bx[0] + inset, bx[2] - inset);
+        for l in half_planes.iter().flatten() {
+            let rest = l[1] * py + l[2];
+            if l[0].abs() < 1e-12 {
+                if rest < 0.0 {
+                    hi = f64::NEG_INFINITY;
                 }
+            } else if l[0] > 0.0 {
+                lo = lo.max(-rest / l[0]);
+            } else {
+                hi = hi.min(-rest / l[0]);
             }
-        })
-        .collect();
+        }
+        let a = (lo - 0.5).ceil().max(0.0);
+        let b = (hi - 0.5).floor().min(frame.w as f64 - 1.0);
+        if a <= b {
+            row[a as usize..=b as usize]
+                .iter_mut()
+                .for_each(|m| *m = true);
+        }
+    }
     if !mask.iter().any(|m| *m) {
         mask.iter_mut().for_each(|m| *m = true);
     }
@@ -169,9 +195,9 @@ pub fn measure(img: &RgbImage) -> VisionMeasurements {
             && c[1] <= f64::from(region[1]) + f64::from(region[3])
             && 2.0 * r <= 0.7 * f64::from(region[2].min(region[3]))
     };
-    let seals: Vec<Seal> = raw_seals
+    let frame_seals: Vec<&seal::RawSeal> = raw_seals.iter().filter(|s| in_doc(s)).collect();
+    let seals: Vec<Seal> = frame_seals
         .iter()
-        .filter(|s| in_doc(s))
         .map(|s| Seal {
             center: frame.to_page(s.center[0], s.center[1]),
             radii: [s.radii[0] * frame.scale, s.radii[1] * frame.scale],
@@ -180,35 +206,45 @@ pub fn measure(img: &RgbImage) -> VisionMeasurements {
         .collect();
     // Colour is measured without the seals (a red stamp on a copy is not an original).
     let mut colour_mask = mask.clone();
-    for s in &seals {
-        let c = doc.page_to_work(s.center);
-        let (rx, ry) = (s.radii[0] / doc.scale * 1.25, s.radii[1] / doc.scale * 1.25);
-        for (i, m) in colour_mask.iter_mut().enumerate() {
-            let dx = ((i % doc.w) as f64 + 0.5 - c[0]) / rx.max(1.0);
-            let dy = ((i / doc.w) as f64 + 0.5 - c[1]) / ry.max(1.0);
-            if dx * dx + dy * dy <= 1.0 {
-                *m = false;
+    for s in &frame_seals {
+        let (rx, ry) = ((s.radii[0] * 1.25).max(1.0), (s.radii[1] * 1.25).max(1.0));
+        let (c, fw, fh) = (s.center, frame.w as f64, frame.h as f64);
+        let (x0, x1) = ((c[0] - rx).max(0.0) as usize, (c[0] + rx).min(fw) as usize);
+        let (y0, y1) = ((c[1] - ry).max(0.0) as usize, (c[1] + ry).min(fh) as usize);
+        for y in y0..y1 {
+            for x in x0..x1 {
+                let dx = (x as f64 + 0.5 - c[0]) / rx;
+                let dy = (y as f64 + 0.5 - c[1]) / ry;
+                if dx * dx + dy * dy <= 1.0 {
+                    colour_mask[y * frame.w + x] = false;
+                }
             }
         }
     }
-    let doc_paper = quad::paper_colour(&doc);
-    let paper_level = glare::paper_level(&doc, &mask);
+    let doc_paper = paper_in(&frame, &mask);
+    let paper_level = glare::paper_level(&frame, &mask);
+    let blur_in = blur::Input {
+        img,
+        frame: &frame,
+        mask: &mask,
+        region,
+    };
     let ((sharp, sharp_max), (colorfulness, (glare_fraction, glare_box))) = rayon::join(
-        || blur::sharpness(&doc, &mask),
+        || blur::sharpness(&blur_in),
         || {
             rayon::join(
-                || color::colorfulness(&doc, &colour_mask, doc_paper),
-                || glare::glare(&doc, &mask, paper_level),
+                || color::colorfulness(&frame, &colour_mask, doc_paper),
+                || glare::glare(&frame, &mask, paper_level),
             )
         },
     );
     let glare_region = glare_box.map(|b| {
-        let p = doc.to_page(b[0] as f64, b[1] as f64);
+        let p = frame.to_page(b[0] as f64, b[1] as f64);
         [
             p[0] as u32,
             p[1] as u32,
-            (b[2] as f64 * doc.scale).ceil() as u32,
-            (b[3] as f64 * doc.scale).ceil() as u32,
+            (b[2] as f64 * frame.scale).ceil() as u32,
+            (b[3] as f64 * frame.scale).ceil() as u32,
         ]
     });
     VisionMeasurements {
@@ -274,19 +310,40 @@ fn area(q: &[[f64; 2]]) -> f64 {
         / 2.0
 }
 
-/// Whether `p` is inside the convex polygon `q`, at least `inset` from every edge.
-fn inside(q: &[[f64; 2]], p: [f64; 2], inset: f64) -> bool {
+/// The paper colour of the document: [`quad::paper_colour`] on the masked pixels' box.
+fn paper_in(frame: &work::Work, mask: &[bool]) -> [f32; 3] {
+    let (mut x0, mut y0, mut x1, mut y1) = (usize::MAX, usize::MAX, 0, 0);
+    for (i, _) in mask.iter().enumerate().filter(|(_, m)| **m) {
+        let (x, y) = (i % frame.w, i / frame.w);
+        x0 = x0.min(x);
+        y0 = y0.min(y);
+        x1 = x1.max(x);
+        y1 = y1.max(y);
+    }
+    if x0 > x1 || y0 > y1 {
+        return quad::paper_colour(frame);
+    }
+    quad::paper_colour_in(frame, [x0, y0, x1 + 1, y1 + 1])
+}
+
+/// The edges of the convex polygon `q` as half-planes `a·x + b·y + c ≥ 0` that hold at
+/// least `inset` inside every edge.
+fn half_planes(q: &[[f64; 2]], inset: f64) -> Vec<[f64; 3]> {
     let n = q.len();
     let orient = {
         let (a, b, c) = (q[0], q[1], q[2]);
         ((b[0] - a[0]) * (c[1] - b[1]) - (b[1] - a[1]) * (c[0] - b[0])).signum()
     };
-    (0..n).all(|i| {
-        let (a, b) = (q[i], q[(i + 1) % n]);
-        let len = ((b[0] - a[0]).powi(2) + (b[1] - a[1]).powi(2))
-            .sqrt()
-            .max(1e-9);
-        let d = ((b[0] - a[0]) * (p[1] - a[1]) - (b[1] - a[1]) * (p[0] - a[0])) / len * orient;
-        d >= inset
-    })
+    (0..n)
+        .map(|i| {
+            let (a, b) = (q[i], q[(i + 1) % n]);
+            let len = ((b[0] - a[0]).powi(2) + (b[1] - a[1]).powi(2))
+                .sqrt()
+                .max(1e-9);
+            // d(p) = ((b−a) × (p−a)) / len · orient − inset
+            let ka = -(b[1] - a[1]) / len * orient;
+            let kb = (b[0] - a[0]) / len * orient;
+            [ka, kb, -(ka * a[0] + kb * a[1]) - inset]
+        })
+        .collect()
 }

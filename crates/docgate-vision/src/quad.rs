@@ -108,11 +108,17 @@ pub(crate) struct Edges {
 
 /// The document's paper colour: per-channel median of the brighter 40 % of the central box.
 pub(crate) fn paper_colour(w: &Work) -> [f32; 3] {
+    paper_colour_in(w, [0, 0, w.w, w.h])
+}
+
+/// [`paper_colour`] of the box `[x0, y0, x1, y1)`: the brighter 40 % of its central half.
+pub(crate) fn paper_colour_in(w: &Work, b: [usize; 4]) -> [f32; 3] {
+    let (bw, bh) = (b[2].saturating_sub(b[0]), b[3].saturating_sub(b[1]));
     let (x0, x1, y0, y1) = (
-        w.w / 4,
-        (3 * w.w / 4).max(w.w / 4 + 1),
-        w.h / 4,
-        (3 * w.h / 4).max(w.h / 4 + 1),
+        b[0] + bw / 4,
+        (b[0] + 3 * bw / 4).max(b[0] + bw / 4 + 1),
+        b[1] + bh / 4,
+        (b[1] + 3 * bh / 4).max(b[1] + bh / 4 + 1),
     );
     let mut px: Vec<[f32; 3]> = Vec::new();
     for y in y0..y1.min(w.h) {
@@ -141,7 +147,10 @@ fn paper_like(c: [f32; 3], paper: [f32; 3]) -> bool {
     if lc < 0.55 * lp {
         return false;
     }
-    same_chroma(c, paper)
+    // Tighter than `same_chroma`: a pale fabric or desk is close in hue to white paper, and
+    // a colour cast is the same on the paper's centre and its edges.
+    let (lc, lp) = (luma(c).max(1.0), luma(paper).max(1.0));
+    (0..3).all(|i| (c[i] / lc - paper[i] / lp).abs() <= 0.06)
 }
 
 /// Whether two colours have the same chromaticity (channel shares within 0.12), whatever
@@ -178,6 +187,7 @@ fn candidates(w: &Work, side: Side, paper: [f32; 3]) -> Vec<[f64; 2]> {
     }
     let mut out = Vec::new();
     let mut prefix = vec![[0f32; 3]; len + 1];
+    let mut vals = vec![[0f32; 3]; len];
     for k in (0..n_lines).step_by(2) {
         for p in 0..len {
             let (x, y) = match side {
@@ -187,6 +197,7 @@ fn candidates(w: &Work, side: Side, paper: [f32; 3]) -> Vec<[f64; 2]> {
                 Side::Bottom => (k, w.h - 1 - p),
             };
             let v = w.rgb[y * w.w + x];
+            vals[p] = v;
             for c in 0..3 {
                 prefix[p + 1][c] = prefix[p][c] + v[c];
             }
@@ -219,11 +230,34 @@ fn candidates(w: &Work, side: Side, paper: [f32; 3]) -> Vec<[f64; 2]> {
                 // The document starts here: paper, or a printed band of another colour than
                 // the outside (a card's coloured border, a licence's ornament) with paper
                 // right behind it. A stripe of the background is no start: same colour.
-                let document = paper_like(inner, paper)
+                // Paper starts here only if the step brings the colour closer to the
+                // paper's (a step inside the paper, from noise or light, does not).
+                let dist = |c: [f32; 3]| {
+                    (0..3)
+                        .map(|i| (c[i] - paper[i]).powi(2))
+                        .sum::<f32>()
+                        .sqrt()
+                };
+                let document = (paper_like(inner, paper) && dist(outer) >= dist(inner) + MIN_STEP)
                     || (!same_chroma(inner, outer)
                         && (p + GAP..(p + reach).min(len - BAND))
                             .step_by(2)
                             .any(|q| paper_like(mean(q, q + BAND), paper)));
+                // Where the outer band touches the frame edge, nothing beyond it shows
+                // whether it is background: accept it only if it is uniform, as a desk or
+                // a scanner bed is and a printed border cut by the frame is not.
+                let document = document
+                    && (p > lo + 2 * BAND || {
+                        let spread = (0..3)
+                            .map(|c| {
+                                let band = &vals[p - GAP - BAND..p - GAP];
+                                let hi = band.iter().map(|v| v[c]).fold(f32::MIN, f32::max);
+                                let lo = band.iter().map(|v| v[c]).fold(f32::MAX, f32::min);
+                                hi - lo
+                            })
+                            .fold(0.0, f32::max);
+                        spread <= (0.5 * s).max(10.0)
+                    });
                 if document {
                     let pos = p as f64;
                     let kk = k as f64 + 0.5;

@@ -37,28 +37,6 @@ impl Work {
             (p[1] - self.origin[1]) / self.scale,
         ]
     }
-
-    /// Luma at integer coordinates, clamped to the image.
-    #[inline]
-    pub fn l(&self, x: isize, y: isize) -> f32 {
-        let x = x.clamp(0, self.w as isize - 1) as usize;
-        let y = y.clamp(0, self.h as isize - 1) as usize;
-        self.luma[y * self.w + x]
-    }
-
-    /// Bilinear luma at a sub-pixel position, clamped to the image.
-    #[inline]
-    pub fn bilinear(&self, x: f32, y: f32) -> f32 {
-        let x0 = x.floor();
-        let y0 = y.floor();
-        let (fx, fy) = (x - x0, y - y0);
-        let (xi, yi) = (x0 as isize, y0 as isize);
-        let a = self.l(xi, yi);
-        let b = self.l(xi + 1, yi);
-        let c = self.l(xi, yi + 1);
-        let d = self.l(xi + 1, yi + 1);
-        (a * (1.0 - fx) + b * fx) * (1.0 - fy) + (c * (1.0 - fx) + d * fx) * fy
-    }
 }
 
 /// Luma of an RGB triple (BT.601).
@@ -90,23 +68,33 @@ pub(crate) fn downscale(img: &RgbImage, region: [u32; 4], max_long: u32) -> Opti
     let raw = img.as_raw();
     let stride = iw as usize * 3;
     let mut rgb = vec![[0f32; 3]; w * h];
-    rgb.par_chunks_mut(w).enumerate().for_each(|(j, row)| {
-        let (ya, yb) = span(j, h, rh, y0);
-        for (i, out) in row.iter_mut().enumerate() {
-            let (xa, xb) = xs[i];
-            let mut acc = [0u64; 3];
+    rgb.par_chunks_mut(w).enumerate().for_each_init(
+        || vec![[0u32; 3]; w],
+        |acc, (j, row)| {
+            acc.iter_mut().for_each(|a| *a = [0; 3]);
+            let (ya, yb) = span(j, h, rh, y0);
             for y in ya..yb {
-                let base = y as usize * stride;
-                for px in raw[base + xa as usize * 3..base + xb as usize * 3].chunks_exact(3) {
-                    acc[0] += u64::from(px[0]);
-                    acc[1] += u64::from(px[1]);
-                    acc[2] += u64::from(px[2]);
+                let line = &raw[y as usize * stride..(y as usize + 1) * stride];
+                // Each block's pixels summed in registers, then added once: no chain of
+                // dependent updates through memory.
+                for (a, &(xa, xb)) in acc.iter_mut().zip(&xs) {
+                    let mut s = [0u32; 3];
+                    for px in line[xa as usize * 3..xb as usize * 3].chunks_exact(3) {
+                        s[0] += u32::from(px[0]);
+                        s[1] += u32::from(px[1]);
+                        s[2] += u32::from(px[2]);
+                    }
+                    a[0] += s[0];
+                    a[1] += s[1];
+                    a[2] += s[2];
                 }
             }
-            let n = (u64::from(xb - xa) * u64::from(yb - ya)).max(1) as f32;
-            *out = [acc[0] as f32 / n, acc[1] as f32 / n, acc[2] as f32 / n];
-        }
-    });
+            for (out, (a, &(xa, xb))) in row.iter_mut().zip(acc.iter().zip(&xs)) {
+                let n = ((xb - xa) * (yb - ya)).max(1) as f32;
+                *out = [a[0] as f32 / n, a[1] as f32 / n, a[2] as f32 / n];
+            }
+        },
+    );
     let luma = rgb.iter().map(|p| luma(*p)).collect();
     Some(Work {
         w,
