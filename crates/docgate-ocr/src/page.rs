@@ -568,7 +568,7 @@ pub fn text_gray(rgb: &RgbImage) -> GrayImage {
 /// Readers crop axis-aligned boxes right of labels; on a photo tilted by 5° a value 800 px
 /// from its label is 70 px off its line without this.
 pub fn deskew(gray: GrayImage) -> (GrayImage, Option<Projection>) {
-    let angle = skew_angle(&gray);
+    let angle = crate::layout::skew_degrees(&gray);
     tracing::trace!("skew {angle}");
     if angle.abs() < 0.3 {
         return (gray, None);
@@ -585,56 +585,4 @@ pub fn deskew(gray: GrayImage) -> (GrayImage, Option<Projection>) {
         image::Luma([255u8]),
     );
     (out, Some(rotation))
-}
-
-/// The skew in degrees (positive: text rises to the right... clockwise in image coordinates).
-pub fn skew_angle(gray: &GrayImage) -> f32 {
-    let (w, h) = gray.dimensions();
-    let k = w.max(h).div_ceil(600).max(1);
-    let small = crate::layout::shrink(gray, k);
-    let (sw, sh) = small.dimensions();
-    if sw < 20 || sh < 20 {
-        return 0.0;
-    }
-    let mean = small.pixels().map(|p| u64::from(p.0[0])).sum::<u64>() / u64::from(sw * sh);
-    let thr = mean.saturating_sub(50) as u8;
-    let dark: Vec<(f32, f32)> = small
-        .enumerate_pixels()
-        .filter(|(_, _, p)| p.0[0] < thr)
-        .map(|(x, y, _)| (x as f32, y as f32))
-        .collect();
-    if dark.len() < 50 {
-        return 0.0;
-    }
-    let score = |deg: f32| {
-        let (s, c) = deg.to_radians().sin_cos();
-        let n = (sh as f32 + sw as f32) as usize + 2;
-        let mut bins = vec![0u32; n * 2];
-        for &(x, y) in &dark {
-            let yy = y * c - x * s + sw as f32;
-            if yy >= 0.0 {
-                if let Some(b) = bins.get_mut(yy as usize) {
-                    *b += 1;
-                }
-            }
-        }
-        bins.iter()
-            .map(|&b| f64::from(b) * f64::from(b))
-            .sum::<f64>()
-    };
-    let best = |from: f32, to: f32, step: f32| {
-        let mut a = from;
-        let (mut best_a, mut best_s) = (0.0, f64::MIN);
-        while a <= to + 1e-4 {
-            let s = score(a);
-            if s > best_s {
-                best_s = s;
-                best_a = a;
-            }
-            a += step;
-        }
-        best_a
-    };
-    let coarse = best(-10.0, 10.0, 0.5);
-    best(coarse - 0.5, coarse + 0.5, 0.1)
 }
