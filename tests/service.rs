@@ -837,3 +837,244 @@ async fn a_thousand_malformed_messages_are_dead_lettered_with_reasons_while_serv
     assert!(!env.full_logs().contains("330106198001011234"));
     kill(&mut worker);
 }
+
+#[path = "../crates/docgate-worker/tests/support/s3.rs"]
+mod s3;
+
+impl Env {
+    /// Sets (or replaces) one of the workers' variables.
+    fn set(&mut self, key: &str, value: &str) {
+        self.vars.retain(|(k, _)| k != key);
+        self.vars.push((key.to_string(), value.to_string()));
+    }
+
+    /// Uploads on `server` under `s3://docgate/uploads`, with the `AWS_*` settings a real
+    /// deployment would give.
+    fn use_s3(&mut self, server: &s3::S3Server) {
+        self.set("DOCGATE_STORAGE_ROOT", "s3://docgate/uploads");
+        for (k, v) in server.env() {
+            self.set(&k, &v);
+        }
+    }
+}
+
+/// Every result on `queue`: submission id → report.
+async fn result_reports(amqp: &str, queue: &str) -> BTreeMap<String, serde_json::Value> {
+    let conn = amqp_connect(amqp).await;
+    let ch = conn.create_channel().await.expect("channel");
+    let mut out = BTreeMap::new();
+    while let Some(m) = ch
+        .basic_get(queue.into(), BasicGetOptions { no_ack: true })
+        .await
+        .expect("basic.get")
+    {
+        let report: serde_json::Value =
+            serde_json::from_slice(&m.delivery.data).expect("a result is JSON");
+        let id = report["submission_id"].as_str().expect("id").to_string();
+        out.insert(id, report);
+    }
+    let _ = conn.close(200, "".into()).await;
+    out
+}
+
+/// Through an S3-compatible store (s3s-fs in this process, real protocol and SigV4 over
+/// HTTP): `enqueue` uploads, workers fetch, and every stored result is the report `docgate
+/// check` gives on the same files — the examples, every hostile file, and an upload over the
+/// byte cap, which the worker never downloads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s3_uploads_round_trip_to_the_same_reports_as_check() {
+    let Some(amqp) = required("DOCGATE_TEST_AMQP_URL") else {
+        return;
+    };
+    let _serial = SERIAL.lock().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = s3::S3Server::start(&dir.path().join("s3"), "docgate");
+    let db = format!("sqlite://{}", dir.path().join("results.db").display());
+    let mut env = Env::new(&amqp, db, "s3trip");
+    env.use_s3(&server);
+    // A 1 MiB cap for checks and workers alike, so that an over-size upload is cheap.
+    let cap = 1024 * 1024;
+    let config = env.dir.path().join("pipeline.toml");
+    std::fs::write(
+        &config,
+        s3::config_with_cap(docgate_config::Config::EMBEDDED_SOURCE, cap),
+    )
+    .expect("write config");
+    env.set("DOCGATE_CONFIG", &config.display().to_string());
+
+    let subs = env.dir.path().join("subs");
+    let copy_dir = |from: &Path, to: &Path| {
+        std::fs::create_dir_all(to).expect("mkdir");
+        for e in std::fs::read_dir(from).expect("read dir").flatten() {
+            if e.path().is_file() {
+                std::fs::copy(e.path(), to.join(e.file_name())).expect("copy");
+            }
+        }
+    };
+    for name in [
+        "pass-clean",
+        "review-name-near-miss",
+        "fail-form-credit-code",
+    ] {
+        copy_dir(&root().join("examples").join(name), &subs.join(name));
+    }
+    copy_dir(&root().join("fixtures/hostile"), &subs.join("hostile"));
+    std::fs::rename(
+        subs.join("hostile/all-files.json"),
+        subs.join("hostile/submission.json"),
+    )
+    .expect("rename");
+    std::fs::create_dir_all(subs.join("big")).expect("mkdir");
+    let big: Vec<u8> = (0..cap + cap / 2)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
+    std::fs::write(subs.join("big/big.jpg"), big).expect("write");
+    std::fs::copy(
+        root().join("examples/pass-clean/lic.jpg"),
+        subs.join("big/lic.jpg"),
+    )
+    .expect("copy");
+    let manifest = serde_json::json!({
+        "submission_id": "S3-BIG", "profile": "default", "form": {},
+        "documents": [
+            {"id": "lic", "kind": "business_license", "uri": "lic.jpg"},
+            {"id": "big", "kind": "id_card_front", "uri": "big.jpg"}
+        ]
+    });
+    std::fs::write(subs.join("big/submission.json"), manifest.to_string()).expect("write");
+
+    let out = env
+        .command(&["check", "subs", "--format", "json", "--as-of", "2026-11-24"])
+        .output()
+        .expect("run docgate check");
+    let checked: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "check output is not JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    assert_eq!(checked.len(), 5, "five submissions checked");
+
+    let results = env.results_queue().await;
+    let mut worker = env.worker(0, None);
+    env.enqueue();
+    // Nothing was copied to a local storage root: the files went to the bucket.
+    assert!(
+        !env.dir.path().join("storage").exists(),
+        "enqueue wrote locally"
+    );
+    let stored = dir.path().join("s3/docgate/uploads");
+    assert!(
+        stored.join("FX7-0004/lic.jpg").is_file(),
+        "lic.jpg not uploaded"
+    );
+    let store = env.store().await;
+    wait_decided(&env, &store, 5, Duration::from_secs(120)).await;
+    let reports = result_reports(&amqp, &results).await;
+    kill(&mut worker);
+
+    for want in &checked {
+        let id = want["submission_id"].as_str().expect("id");
+        let got = reports
+            .get(id)
+            .unwrap_or_else(|| panic!("no result for {id}\n{}", env.logs()));
+        assert_eq!(got["decision"], want["decision"], "{id}: decision differs");
+        assert_eq!(got["findings"], want["findings"], "{id}: findings differ");
+        assert_eq!(got["extracted"], want["extracted"], "{id}: fields differ");
+    }
+    // The over-size upload is the same finding as an over-size local file.
+    let big_decode = reports["S3-BIG"]["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["rule"] == "image.decode" && f["document"] == "big")
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        big_decode["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("larger than the hard cap"),
+        "{big_decode}"
+    );
+    assert!(
+        !env.full_logs().contains("陆文宇"),
+        "a form value reached the logs"
+    );
+}
+
+/// The object store down while messages wait: they are retried (like a database outage),
+/// never decided on files the worker could not see, and decided once it is back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s3_outage_messages_retry_and_are_processed_once_it_returns() {
+    let Some(amqp) = required("DOCGATE_TEST_AMQP_URL") else {
+        return;
+    };
+    let _serial = SERIAL.lock().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut server = s3::S3Server::start(&dir.path().join("s3"), "docgate");
+    let db = format!("sqlite://{}", dir.path().join("results.db").display());
+    let mut env = Env::new(&amqp, db, "s3outage");
+    env.use_s3(&server);
+    let n = 6;
+    let ids = write_submissions(env.dir.path(), "S3OUT", n);
+    let results = env.results_queue().await;
+    env.enqueue();
+    server.stop();
+
+    let port = free_port();
+    let mut worker = env.worker(0, Some(port));
+    let store = env.store().await;
+    let outage = std::panic::AssertUnwindSafe(async {
+        wait_healthy(&env, port).await;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let (_, text) = http_get(port, "/metrics").expect("metrics");
+            if metric(&text, "docgate_retries_total") >= (2 * n) as f64 {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no retries seen\n{text}\n{}",
+                env.logs()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(
+            decided(&store).await.is_empty(),
+            "decided while the object store was down"
+        );
+    });
+    let outcome = futures_util::FutureExt::catch_unwind(outage).await;
+    server.restart();
+    if let Err(p) = outcome {
+        kill(&mut worker);
+        std::panic::resume_unwind(p);
+    }
+    wait_decided(&env, &store, n, Duration::from_secs(120)).await;
+    let reports = result_reports(&amqp, &results).await;
+    assert_eq!(reports.len(), n, "every result published");
+    for (id, r) in &reports {
+        let access: Vec<_> = r["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|f| f["rule"] == "document.access" && f["outcome"] != "pass")
+            .collect();
+        assert!(
+            access.is_empty(),
+            "{id}: the outage became a finding: {access:?}"
+        );
+    }
+    assert_eq!(decided(&store).await.len(), n);
+    assert!(decided(&store).await.values().all(|c| *c == 1));
+    assert_eq!(queue_depth(&amqp, &format!("{}.dead", env.prefix)).await, 0);
+    let ids: BTreeSet<&String> = ids.iter().collect();
+    assert_eq!(ids, reports.keys().collect());
+    assert!(
+        env.full_logs().contains("object store HEAD failed"),
+        "the retry reason is not logged\n{}",
+        env.logs()
+    );
+    kill(&mut worker);
+}

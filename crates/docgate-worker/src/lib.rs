@@ -14,8 +14,9 @@
 //!   unless the broker already confirmed it, then it is acked. Publishing is therefore
 //!   at-least-once (a kill between the confirm and the store's `published` mark republishes
 //!   the same result); consumers of `docgate.results` dedupe by `submission_id`.
-//! - **Transient failures retry, bounded.** A store error goes to a retry queue with a
-//!   growing delay (see [`topology`]); after `max_retries` it is dead-lettered.
+//! - **Transient failures retry, bounded.** A store error, or an object store that cannot
+//!   be reached (see [`objects`]), sends the message to a retry queue with a growing delay
+//!   (see [`topology`]); after `max_retries` it is dead-lettered.
 //! - **Poison goes to the dead-letter queue** with the reason in headers: over-size bodies
 //!   (checked before parsing), invalid JSON or schema, unknown profile.
 //! - **Graceful shutdown.** On the shutdown signal the worker stops taking messages,
@@ -29,9 +30,9 @@
 //!   channel are never acked on a recovered one.
 
 pub mod metrics;
+pub mod objects;
 pub mod topology;
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -55,6 +56,7 @@ use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
 pub use metrics::Metrics;
+pub use objects::Uploads;
 pub use topology::Names;
 
 /// Intake bodies larger than this are dead-lettered before they are parsed.
@@ -67,8 +69,9 @@ pub struct WorkerConfig {
     pub amqp_url: String,
     /// Queue and exchange prefix (`docgate`).
     pub prefix: String,
-    /// Uploads live under this folder; document uris resolve under it, never outside.
-    pub storage_root: PathBuf,
+    /// Where uploads live: a folder (document uris resolve under it, never outside), or an
+    /// object store, fetched from into a private scratch folder per message.
+    pub uploads: Uploads,
     /// Messages the broker may hand over before they are acked (≥ `concurrency`).
     pub prefetch: u16,
     /// Submissions checked at once (the blocking pool's bound).
@@ -173,7 +176,6 @@ pub struct Worker {
     cfg: WorkerConfig,
     config: Arc<Config>,
     store: Store,
-    storage: Storage,
     names: Names,
     metrics: Arc<Metrics>,
     cpu: Arc<Semaphore>,
@@ -205,14 +207,12 @@ impl Worker {
         store: Store,
         metrics: Arc<Metrics>,
     ) -> Worker {
-        let storage = Storage::new(cfg.storage_root.clone());
         let names = Names::new(&cfg.prefix);
         let cpu = Arc::new(Semaphore::new(cfg.concurrency.max(1)));
         Worker {
             cfg,
             config,
             store,
-            storage,
             names,
             metrics,
             cpu,
@@ -395,7 +395,25 @@ impl Worker {
             .cfg
             .as_of
             .unwrap_or_else(|| chrono::Local::now().date_naive());
-        let (config, storage, sub2) = (self.config.clone(), self.storage.clone(), sub.clone());
+        // Object-store uploads are fetched into a scratch folder that lives until the check
+        // is done. A store that cannot be reached is transient, like a database outage: the
+        // message is retried later, never decided on files we could not see.
+        let (storage, scratch) = match &self.cfg.uploads {
+            Uploads::Local(root) => (Storage::new(root), None),
+            Uploads::Objects(objects) => {
+                let t = Instant::now();
+                let limits = docgate_pipeline::ingest_limits(&self.config);
+                let fetched = objects
+                    .fetch(&sub, &limits)
+                    .await
+                    .map_err(|e| Failure::Transient(e.to_string()))?;
+                self.metrics.stage("fetch", t.elapsed());
+                let s = fetched.stats;
+                tracing::debug!(submission = %id, objects = s.objects, bytes = s.bytes, too_large = s.too_large, missing = s.missing, "fetched");
+                (fetched.storage().clone(), Some(fetched))
+            }
+        };
+        let (config, sub2) = (self.config.clone(), sub.clone());
         // CPU-bound: off the async threads. The caller holds a permit of `self.cpu`, so at
         // most `concurrency` of these run at once.
         let checked = tokio::task::spawn_blocking(move || {
@@ -407,6 +425,7 @@ impl Worker {
             PipelineError::Judge(e) => Failure::Poison("unknown_profile", e.to_string()),
             other => Failure::Poison("invalid_submission", other.to_string()),
         })?;
+        drop(scratch);
         for (stage, d) in &checked.timings.stages {
             self.metrics.stage(stage, *d);
         }

@@ -1,6 +1,7 @@
 //! `docgate enqueue PATH…`: copy each submission's files into the storage root under the
-//! submission's folder, rewrite its uris to point there, and publish it to the intake queue
-//! with a publisher confirm. With `--wait`, wait for the results and print them.
+//! submission's folder (or upload them under that key prefix when the storage root is an
+//! object store), rewrite its uris to point there, and publish it to the intake queue with a
+//! publisher confirm. With `--wait`, wait for the results and print them.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -9,7 +10,8 @@ use anyhow::Context;
 use docgate_core::{Decision, Report, Submission};
 use docgate_ingest::Storage;
 use docgate_store::Store;
-use docgate_worker::{topology, Names};
+use docgate_worker::objects::ObjectUploads;
+use docgate_worker::{topology, Names, Uploads};
 use lapin::options::BasicPublishOptions;
 use lapin::types::ShortString;
 use lapin::{BasicProperties, Confirmation};
@@ -63,11 +65,11 @@ pub fn storage_folder(id: &str) -> String {
     format!("{clean}-{}", &hash[7..19])
 }
 
-/// Copies the submission's files under `root/<folder>/` and returns the submission with
-/// its uris rewritten. A uri that does not resolve under the manifest's folder (missing,
+/// A submission with its uris rewritten to `<folder>/<uri>`, and the files to put there:
+/// (source file, new uri). A uri that does not resolve under the manifest's folder (missing,
 /// escaping, absolute) is kept as it was: under the storage root it fails the same way, so
 /// the worker reports the same finding `docgate check` does.
-pub fn stage(manifest: &Path, root: &Path) -> anyhow::Result<Submission> {
+pub fn plan(manifest: &Path) -> anyhow::Result<(Submission, Vec<(PathBuf, String)>)> {
     let mut sub = docgate_pipeline::read_manifest(manifest)?;
     let src_root = manifest
         .parent()
@@ -75,6 +77,7 @@ pub fn stage(manifest: &Path, root: &Path) -> anyhow::Result<Submission> {
         .unwrap_or(Path::new("."));
     let src = Storage::new(src_root);
     let folder = storage_folder(&sub.submission_id);
+    let mut files = Vec::new();
     for doc in &mut sub.documents {
         let Ok(path) = src.resolve(&doc.uri) else {
             continue;
@@ -82,39 +85,66 @@ pub fn stage(manifest: &Path, root: &Path) -> anyhow::Result<Submission> {
         if !path.is_file() {
             continue;
         }
-        let dest = root.join(&folder).join(&doc.uri);
+        doc.uri = format!("{folder}/{}", doc.uri);
+        files.push((path, doc.uri.clone()));
+    }
+    Ok((sub, files))
+}
+
+/// Copies the planned files under `root`.
+fn copy_files(root: &Path, files: &[(PathBuf, String)]) -> anyhow::Result<()> {
+    for (path, uri) in files {
+        let dest = root.join(uri);
         if let Some(parent) = dest.parent() {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("cannot create {}", parent.display()))?;
         }
-        std::fs::copy(&path, &dest)
+        std::fs::copy(path, &dest)
             .with_context(|| format!("cannot copy {} to {}", path.display(), dest.display()))?;
-        doc.uri = format!("{folder}/{}", doc.uri);
     }
-    Ok(sub)
+    Ok(())
+}
+
+/// Uploads the planned files to the object store, each under the key its new uri names.
+async fn upload_files(objects: &ObjectUploads, files: &[(PathBuf, String)]) -> anyhow::Result<()> {
+    for (path, uri) in files {
+        objects
+            .put_file(uri, path)
+            .await
+            .with_context(|| format!("cannot upload {}", path.display()))?;
+    }
+    Ok(())
 }
 
 /// Runs `docgate enqueue`.
 pub fn run(args: Args) -> anyhow::Result<Exit> {
     let manifests = expand(&args.paths, "submission.json")?;
-    let root = args.service.storage_root.clone();
-    std::fs::create_dir_all(&root)
-        .with_context(|| format!("cannot create storage root {}", root.display()))?;
+    let uploads = args.service.uploads()?;
+    if let Uploads::Local(root) = &uploads {
+        std::fs::create_dir_all(root)
+            .with_context(|| format!("cannot create storage root {}", root.display()))?;
+    }
+    let rt = runtime()?;
     let mut bodies = Vec::new();
     let mut input_error = false;
     for m in &manifests {
-        match stage(m, &root) {
-            Ok(sub) => {
-                let body = serde_json::to_vec(&sub)?;
-                bodies.push((sub.submission_id.clone(), body));
-            }
+        let (sub, files) = match plan(m) {
+            Ok(planned) => planned,
             Err(e) => {
                 input_error = true;
                 eprintln!("docgate: {e:#}");
+                continue;
             }
+        };
+        // Files first, message last: a published submission's files are always there.
+        // A failure here is the store's, not the input's: stop before publishing anything.
+        match &uploads {
+            Uploads::Local(root) => copy_files(root, &files)?,
+            Uploads::Objects(objects) => rt.block_on(upload_files(objects, &files))?,
         }
+        let body = serde_json::to_vec(&sub)?;
+        bodies.push((sub.submission_id.clone(), body));
     }
-    let rt = runtime()?;
     let names = Names::new(&args.service.queue_prefix);
     rt.block_on(publish_all(&args.service.amqp_url, &names, &bodies))?;
     eprintln!(

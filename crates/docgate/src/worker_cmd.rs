@@ -9,7 +9,7 @@ use anyhow::Context;
 use chrono::NaiveDate;
 use docgate_store::Store;
 use docgate_worker::metrics::{self, Health};
-use docgate_worker::{Metrics, Worker, WorkerConfig};
+use docgate_worker::{Metrics, Uploads, Worker, WorkerConfig};
 use tokio::sync::watch;
 
 use crate::config_cmd::load_or_report;
@@ -60,10 +60,15 @@ pub fn run(config_path: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
                 .with_context(|| format!("bad --metrics-addr {a}"))?,
         ),
     };
+    let uploads = args.service.uploads()?;
+    if let Uploads::Local(root) = &uploads {
+        std::fs::create_dir_all(root)
+            .with_context(|| format!("cannot create storage root {}", root.display()))?;
+    }
     let cfg = WorkerConfig {
         amqp_url: args.service.amqp_url.clone(),
         prefix: args.service.queue_prefix.clone(),
-        storage_root: args.service.storage_root.clone(),
+        uploads,
         prefetch,
         concurrency,
         max_retries: args.max_retries,
@@ -71,8 +76,6 @@ pub fn run(config_path: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
         max_body_bytes: docgate_worker::DEFAULT_MAX_BODY_BYTES,
         as_of: args.as_of,
     };
-    std::fs::create_dir_all(&cfg.storage_root)
-        .with_context(|| format!("cannot create storage root {}", cfg.storage_root.display()))?;
     let rt = runtime()?;
     rt.block_on(async move {
         let (stop_tx, stop_rx) = watch::channel(false);
