@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 bash scripts/deps.sh
 # Starts RabbitMQ and a throwaway PostgreSQL; exports DOCGATE_TEST_AMQP_URL and
 # DOCGATE_TEST_PG_URL, which the service and store tests read (under CI they fail without).
+# The object-store tests need nothing more: they run an S3 server (s3s-fs) in-process.
 eval "$(bash scripts/services.sh start)"
 if [ -z "${DOCGATE_KEEP_SERVICES:-}" ]; then
   trap 'bash scripts/services.sh stop' EXIT

@@ -38,7 +38,7 @@ enum Command {
     Eval(eval_cmd::Args),
     /// Run a worker: consume submissions from RabbitMQ, store and publish results.
     Worker(worker_cmd::Args),
-    /// Copy submissions into the storage root and publish them to the intake queue.
+    /// Copy (or upload to an object store) submissions' files and publish them to the intake queue.
     Enqueue(enqueue::Args),
     /// Show queue depths, results by decision and dead letters.
     Status(status::Args),
