@@ -70,6 +70,11 @@ fn main() {
             for (k, v) in &want {
                 let v = v.as_str().unwrap_or("");
                 let g = got.get(k).map(|f| f.value.as_str());
+                if std::env::var_os("PROBE_CONF").is_some() {
+                    if let Some(f) = got.get(k) {
+                        println!("CONF {k} {:.3} {}", f.confidence, g == Some(v));
+                    }
+                }
                 let e = score.entry(format!("{}.{k}", kind.as_str())).or_default();
                 e.1 += 1;
                 if g == Some(v) {

@@ -175,6 +175,12 @@ pub fn name(text: &str) -> Option<String> {
     for p in ["(盖章)", "（盖章）"] {
         t = t.replace(p, "");
     }
+    // The label's "（盖章）" with its opening bracket lost or read as something else.
+    if let Some(i) = t.find("章）").or_else(|| t.find("章)")) {
+        if t[..i].chars().count() <= 3 {
+            t = t[i..].chars().skip(2).collect();
+        }
+    }
     let t: String = t
         .trim_matches(|c: char| !(is_han(c) || c.is_alphanumeric() || "()（）".contains(c)))
         .chars()
@@ -254,6 +260,10 @@ mod tests {
             Some("6%")
         );
         assert_eq!(tax_rates("0.06%"), None);
+        assert_eq!(
+            name("盖章）蓝星益诚(长沙)科技有限公司").as_deref(),
+            Some("蓝星益诚（长沙）科技有限公司")
+        );
         assert_eq!(
             name("（盖章）：杭州示例科技有限公司").as_deref(),
             Some("杭州示例科技有限公司")

@@ -415,13 +415,29 @@ struct Reference<'a> {
 /// Verdict for two names under a rule's params. `personal` masks them in the message.
 fn name_verdict(
     what: &str,
-    read: &str,
+    field: &ExtractedField,
     reference: &Reference<'_>,
     params: &MatchParams,
     personal: bool,
 ) -> (Verdict, String) {
+    let read = field.value.as_str();
     let show = |s: &str| if personal { mask(s) } else { s.to_string() };
-    match compare_names(read, reference.value) {
+    let comparison = compare_names(read, reference.value);
+    let doubtful = f64::from(field.confidence) < params.trust_confidence;
+    if let (Comparison::Different { similarity, .. }, true) = (&comparison, doubtful) {
+        return (
+            Verdict::Uncertain,
+            format!(
+                "{what} {} differs from {} {} (similarity {similarity:.2}), but it was read with OCR confidence {:.2} < {:.2}: the reading is in doubt",
+                show(read),
+                reference.source,
+                show(reference.value),
+                field.confidence,
+                params.trust_confidence
+            ),
+        );
+    }
+    match comparison {
         Comparison::Same => (Verdict::Pass, format!("{what} {} agrees with {}", show(read), reference.source)),
         Comparison::Different { legal_form_differs: true, similarity } => (
             Verdict::Violated,
@@ -576,7 +592,7 @@ fn matches<'a>(out: &mut Emitter, profile: &Profile, sub: &'a Submission, read: 
                         out,
                         RuleId::MatchCompanyName,
                         c.severity,
-                        name_verdict("company name", &v.value, &r, &c.params, false),
+                        name_verdict("company name", v, &r, &c.params, false),
                         Some(v),
                     );
                 }
@@ -602,13 +618,7 @@ fn matches<'a>(out: &mut Emitter, profile: &Profile, sub: &'a Submission, read: 
                             out,
                             RuleId::MatchLegalRepName,
                             c.severity,
-                            name_verdict(
-                                "licence legal representative",
-                                &v.value,
-                                &r,
-                                &c.params,
-                                true,
-                            ),
+                            name_verdict("licence legal representative", v, &r, &c.params, true),
                             Some(v),
                         );
                     }
@@ -621,7 +631,7 @@ fn matches<'a>(out: &mut Emitter, profile: &Profile, sub: &'a Submission, read: 
                         out,
                         RuleId::MatchLegalRepName,
                         c.severity,
-                        name_verdict("ID card name", &v.value, &r, &c.params, true),
+                        name_verdict("ID card name", v, &r, &c.params, true),
                         Some(v),
                     );
                 }
@@ -646,7 +656,7 @@ fn matches<'a>(out: &mut Emitter, profile: &Profile, sub: &'a Submission, read: 
                 let name = doc
                     .get(f::SELLER_NAME)
                     .zip(company.as_ref())
-                    .map(|(v, r)| name_verdict("invoice seller", &v.value, r, &c.params, false));
+                    .map(|(v, r)| name_verdict("invoice seller", v, r, &c.params, false));
                 let tax = doc.get(f::SELLER_TAX_ID).zip(code.as_ref()).map(|(v, r)| {
                     code_verdict(
                         "invoice seller tax id",
@@ -677,7 +687,7 @@ fn matches<'a>(out: &mut Emitter, profile: &Profile, sub: &'a Submission, read: 
                     let typed = form.bank_account_name.as_deref().map(|t| {
                         name_verdict(
                             "account name",
-                            &v.value,
+                            v,
                             &Reference {
                                 value: t,
                                 source: "the form's account name",
@@ -688,7 +698,7 @@ fn matches<'a>(out: &mut Emitter, profile: &Profile, sub: &'a Submission, read: 
                     });
                     let vs_company = company
                         .as_ref()
-                        .map(|r| name_verdict("account name", &v.value, r, &c.params, false));
+                        .map(|r| name_verdict("account name", v, r, &c.params, false));
                     let vm = match (vs_company, typed) {
                         (Some(a), b) => Some(worst(a, b)),
                         (None, Some(b)) => Some(b),

@@ -632,3 +632,39 @@ fn unknown_profile_is_an_error_naming_the_known_ones() {
     .unwrap_err();
     assert!(e.to_string().contains("1688"), "{e}");
 }
+
+#[test]
+fn a_name_mismatch_read_with_low_confidence_goes_to_review() {
+    // The same clear mismatch: confident → fail; read at 0.55 (below trust_confidence 0.8)
+    // → review, because the reading, not the document, is in doubt.
+    let form = serde_json::json!({"legal_rep_name": "张三丰"});
+    let run = |confidence: f32| {
+        let mut extracted = with_fields(&[("idf", &[("id_name", "李四")])]);
+        for fields in extracted.values_mut() {
+            for f in fields.values_mut() {
+                f.confidence = confidence;
+            }
+        }
+        let r = judge(
+            &submission("1688", form.clone(), FULL_SET),
+            &SubmissionMeasurements {
+                documents: clean_docs(),
+                extracted,
+            },
+        );
+        find(&r, RuleId::MatchLegalRepName, Some("idf")).clone()
+    };
+    assert_eq!(run(0.95).outcome, Outcome::Fail);
+    let doubtful = run(0.55);
+    assert_eq!(doubtful.outcome, Outcome::Review, "{}", doubtful.message);
+    assert!(
+        doubtful.message.contains("0.55 < 0.80"),
+        "{}",
+        doubtful.message
+    );
+    assert!(
+        !doubtful.message.contains("李四"),
+        "masked: {}",
+        doubtful.message
+    );
+}
