@@ -34,7 +34,20 @@ pub struct Options {
     pub out: PathBuf,
     /// The date the submissions are judged at.
     pub as_of: NaiveDate,
+    /// Generator revision (see [`REVISION`]); older ones stay reproducible byte for byte.
+    pub revision: u32,
 }
+
+/// The current generator revision.
+///
+/// - 1: what wrote the committed `fixtures/small` (seed 7, 30 submissions). Downscales
+///   sized the *frame*, so a "harmless" downscale or a format/size defect could leave the
+///   document itself under the resolution minimum without a label.
+/// - 2: downscales size the *document* (the quad's short side), a document that still ends
+///   below the profile's minimum is labelled `image.resolution`, an oversize PNG is never
+///   shrunk below it, and scans show the faint shadow line a flatbed leaves at the
+///   paper's edge.
+pub const REVISION: u32 = 2;
 
 /// One line of `index.json`.
 #[derive(Debug, Clone, Serialize)]
@@ -136,6 +149,16 @@ fn required(profile: &str) -> Result<Vec<DocumentKind>, GenError> {
     let mut v = p.required_documents.clone();
     v.extend(p.required_if_general_taxpayer.iter().copied());
     Ok(v)
+}
+
+/// The profile's `image.resolution` minimums for a kind: short side (px) and megapixels.
+fn resolution_min(profile: &str, kind: DocumentKind) -> Result<(u32, f64), GenError> {
+    let cfg = docgate_config::Config::embedded_default();
+    let p = cfg
+        .profile(profile)
+        .ok_or_else(|| GenError::Profile(profile.to_string()))?;
+    let r = &p.rules(Some(kind)).image_resolution.params;
+    Ok((r.min_short_side, r.min_megapixels))
 }
 
 fn min_short_side(kind: DocumentKind) -> u32 {
@@ -241,7 +264,7 @@ pub fn generate(opts: &Options) -> Result<Vec<IndexEntry>, GenError> {
             opts.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (i as u64 + 1),
         );
         let id = format!("FX{}-{:04}", opts.seed, i + 1);
-        let built = build(&id, defects, &fonts, opts.as_of, &mut rng)?;
+        let built = build(&id, defects, &fonts, opts.as_of, opts.revision, &mut rng)?;
         let dir = opts.out.join(&id);
         if dir.exists() {
             std::fs::remove_dir_all(&dir).map_err(|e| io(&dir, e))?;
@@ -300,6 +323,7 @@ fn build(
     defects: &[DefectKind],
     fonts: &FontSet,
     as_of: NaiveDate,
+    revision: u32,
     rng: &mut ChaCha8Rng,
 ) -> Result<Built, GenError> {
     let has = |k: DefectKind| defects.contains(&k);
@@ -496,11 +520,13 @@ fn build(
                 let min = min_short_side(*k);
                 let short = (min as f32 * rng.gen_range(0.45..0.9)) as u32;
                 p.effects.push(Effect::Downscale(short));
+                // Revision 2 sizes the document, not the frame; the label says which.
+                let what = if revision >= 2 { "document " } else { "" };
                 truth_defects.push((
                     defect(
                         RuleId::ImageResolution,
                         doc,
-                        format!("downscaled to short side {short}px (minimum {min}px)"),
+                        format!("{what}downscaled to short side {short}px (minimum {min}px)"),
                         1.0 - short as f64 / min as f64,
                     ),
                     Verdict::Violated,
@@ -524,7 +550,8 @@ fn build(
                     .choose(rng)
                     .unwrap_or(&Encoding::WebP);
                 // Lossless formats are big; keep the document just above the resolution
-                // minimum (scan padding is at most 3 % a side) so that only the format is wrong.
+                // minimum so that only the format is wrong (revision 1 sized the frame, and
+                // scan padding could still take the document under it).
                 let short = rng.gen_range(645..700u32);
                 p.effects.push(Effect::Downscale(short));
                 p.capture = Capture::Scan;
@@ -912,7 +939,10 @@ fn build(
             p.effects.push(Effect::Downscale(short));
             variations.push(Variation {
                 document: doc,
-                label: format!("downscaled to short side {short}px, above the {min}px minimum"),
+                label: format!(
+                    "{}downscaled to short side {short}px, above the {min}px minimum",
+                    if revision >= 2 { "document " } else { "" }
+                ),
             });
         } else if r < 0.34 && p.capture == Capture::Photo {
             let strength: f32 = rng.gen_range(0.25..0.5);
@@ -973,13 +1003,14 @@ fn build(
             (format!("{}.pdf", p.id), b)
         } else {
             let mut corners_out = None;
-            let img = capture(
+            let (img, mut doc_short) = capture(
                 p,
                 &flat,
                 &company,
                 fonts,
                 &mut variations,
                 &mut corners_out,
+                revision,
                 rng,
             );
             // Label the corner defect with what the photo really shows.
@@ -995,9 +1026,40 @@ fn build(
             }
             let mut bytes = photo::encode(&img, p.encoding)
                 .map_err(|e| GenError::Encode(format!("{id}/{}: {e}", p.id)))?;
+            let (min_short, min_mp) = resolution_min(profile, p.kind)?;
             if p.oversize {
-                bytes = oversize_png(&img, rng)
+                // Revision 2: never shrink the document below the resolution minimum (with
+                // a 10 % margin), so the size defect stays a size defect only.
+                let floor = if revision >= 2 {
+                    f64::from(min_short) * 1.1 / f64::from(doc_short.max(1.0))
+                } else {
+                    0.0
+                };
+                let (b, scale) = oversize_png(&img, floor, rng)
                     .map_err(|e| GenError::Encode(format!("{id}/{}: {e}", p.id)))?;
+                bytes = b;
+                doc_short *= scale as f32;
+            }
+            // Whatever made it small, a document under the minimum is a resolution defect:
+            // the label says what the rule means (the document's pixels, not the frame's).
+            let flat_aspect = flat.image.width().max(flat.image.height()) as f32
+                / flat.image.width().min(flat.image.height()).max(1) as f32;
+            let doc_mp = f64::from(doc_short) * f64::from(doc_short * flat_aspect) / 1e6;
+            let labelled = truth_defects.iter().any(|(d, _)| {
+                d.rule == RuleId::ImageResolution && d.document.as_deref() == Some(p.id)
+            });
+            if revision >= 2 && !labelled && (doc_short < min_short as f32 || doc_mp < min_mp) {
+                truth_defects.push((
+                    defect(
+                        RuleId::ImageResolution,
+                        Some(p.id),
+                        format!(
+                            "document short side {doc_short:.0}px, {doc_mp:.2} MP (minimum {min_short}px, {min_mp} MP)"
+                        ),
+                        1.0 - f64::from(doc_short) / f64::from(min_short),
+                    ),
+                    Verdict::Violated,
+                ));
             }
             (format!("{}.{}", p.id, p.encoding.ext()), bytes)
         };
@@ -1048,7 +1110,9 @@ fn build(
     })
 }
 
-/// Photographs or scans the flat document and applies the plan's effects.
+/// Photographs or scans the flat document and applies the plan's effects. Returns the image
+/// and the document's short side in it (pixels), which is what `image.resolution` judges.
+#[allow(clippy::too_many_arguments)]
 fn capture(
     p: &DocPlan,
     flat: &Flat,
@@ -1056,8 +1120,9 @@ fn capture(
     fonts: &FontSet,
     variations: &mut Vec<Variation>,
     corners_out: &mut Option<usize>,
+    revision: u32,
     rng: &mut ChaCha8Rng,
-) -> RgbImage {
+) -> (RgbImage, f32) {
     let doc_id = Some(p.id.to_string());
     let mut flat_img = flat.image.clone();
     let mut copy_seal = false;
@@ -1082,6 +1147,8 @@ fn capture(
             rng,
         );
     }
+    // A scan keeps the flat page's pixel size (skew rotates it in place).
+    let mut doc_short = flat_img.width().min(flat_img.height()) as f32;
     let mut img = match p.capture {
         Capture::Photo => {
             let landscape = flat_img.width() >= flat_img.height();
@@ -1109,6 +1176,7 @@ fn capture(
                 ),
             });
             *corners_out = Some(ph.corners_outside);
+            doc_short = quad_short(&ph.quad);
             let mut img = ph.image;
             // Phones rarely focus perfectly.
             let defocus = rng.gen_range(0.3..0.8);
@@ -1123,7 +1191,11 @@ fn capture(
                     label: format!("scan skewed {skew:.1}deg"),
                 });
             }
-            photo::scan(&flat_img, skew, rng)
+            if revision >= 2 {
+                photo::scan_with_edge(&flat_img, skew, rng)
+            } else {
+                photo::scan(&flat_img, skew, rng)
+            }
         }
     };
     for e in &p.effects {
@@ -1140,11 +1212,30 @@ fn capture(
                 let cy = h as f32 * rng.gen_range(0.35..0.65);
                 photo::glare(&mut img, cx, cy, r, strength, elong);
             }
-            Effect::Downscale(short) => img = photo::downscale_short(&img, short),
+            Effect::Downscale(short) => {
+                let frame_short = img.width().min(img.height()) as f32;
+                // Revision 1 sized the frame; the rule judges the document.
+                let target = if revision >= 2 {
+                    (frame_short * short as f32 / doc_short.max(1.0)).round() as u32
+                } else {
+                    short
+                };
+                img = photo::downscale_short(&img, target);
+                doc_short *= img.width().min(img.height()) as f32 / frame_short;
+            }
             Effect::Copy { .. } => {}
         }
     }
-    img
+    (img, doc_short)
+}
+
+/// Short side of a document quadrilateral (TL, TR, BR, BL): the mean of its two shorter
+/// opposite sides, as the vision measurement reports it.
+fn quad_short(q: &[(f32, f32); 4]) -> f32 {
+    let d = |a: usize, b: usize| ((q[a].0 - q[b].0).powi(2) + (q[a].1 - q[b].1).powi(2)).sqrt();
+    let w = (d(0, 1) + d(3, 2)) / 2.0;
+    let h = (d(0, 3) + d(1, 2)) / 2.0;
+    w.min(h)
 }
 
 fn draw_seal_on_copy(
@@ -1160,19 +1251,31 @@ fn draw_seal_on_copy(
 }
 
 /// A PNG between about 2.1 and 3.5 MiB: the image is rescaled until it lands there, so the
-/// oversize fixture stays small in the repository.
-fn oversize_png(img: &RgbImage, rng: &mut ChaCha8Rng) -> Result<Vec<u8>, image::ImageError> {
+/// oversize fixture stays small in the repository. It is never shrunk below `floor` times
+/// its original size (then it is simply larger). Returns the bytes and the final scale.
+fn oversize_png(
+    img: &RgbImage,
+    floor: f64,
+    rng: &mut ChaCha8Rng,
+) -> Result<(Vec<u8>, f64), image::ImageError> {
     let limit = 2_097_152f64;
+    let w0 = f64::from(img.width().max(1));
     let mut cur = img.clone();
+    let scale = |c: &RgbImage| f64::from(c.width()) / w0;
     for _ in 0..6 {
         let b = photo::encode(&cur, Encoding::Png)?;
         let n = b.len() as f64;
         if n > limit * 1.03 && n < limit * 1.15 {
-            return Ok(b);
+            return Ok((b, scale(&cur)));
         }
         let target = limit * rng.gen_range(1.05..1.1);
-        let k = (target / n).sqrt();
         let (w, h) = cur.dimensions();
+        let want = (target / n).sqrt();
+        let k = want.max(floor * w0 / f64::from(w));
+        // At the floor and still too big: keep it (larger than needed is still oversize).
+        if k > want && k >= 1.0 && n > limit {
+            return Ok((b, scale(&cur)));
+        }
         if k < 1.0 {
             cur = image::imageops::resize(
                 &cur,
@@ -1185,5 +1288,5 @@ fn oversize_png(img: &RgbImage, rng: &mut ChaCha8Rng) -> Result<Vec<u8>, image::
             photo::sensor_noise(&mut cur, 3.0 * k as f32, rng);
         }
     }
-    photo::encode(&cur, Encoding::Png)
+    Ok((photo::encode(&cur, Encoding::Png)?, scale(&cur)))
 }

@@ -303,6 +303,66 @@ pub fn scan(doc: &RgbImage, skew_deg: f32, rng: &mut impl Rng) -> RgbImage {
     out
 }
 
+/// [`scan`] with the faint shadow line a flatbed leaves along the paper's edge: the lid's
+/// light grazes the paper's thickness, so a line one or two pixels wide, a few percent
+/// darker than the bed, outlines the page (stronger on the sides away from the lamp). A
+/// white page on a white bed is otherwise bounded only by that line.
+pub fn scan_with_edge(doc: &RgbImage, skew_deg: f32, rng: &mut impl Rng) -> RgbImage {
+    let pad = (doc.width().max(doc.height()) as f32 * rng.gen_range(0.01..0.03)) as u32;
+    let bed = Rgb([rng.gen_range(244..255u8); 3]);
+    let (w, h) = (doc.width() + 2 * pad, doc.height() + 2 * pad);
+    let mut big = RgbImage::from_pixel(w, h, bed);
+    // Darkening of the line per side (top, right, bottom, left), from 4 % to 12 %.
+    let lamp_far = rng.gen_bool(0.5);
+    let depth: [f32; 4] = std::array::from_fn(|i| {
+        let far = (i % 2 == 0) == lamp_far;
+        if far {
+            rng.gen_range(0.07..0.12)
+        } else {
+            rng.gen_range(0.04..0.07)
+        }
+    });
+    let width = rng.gen_range(1..=2u32);
+    let (x0, y0, x1, y1) = (pad, pad, pad + doc.width(), pad + doc.height());
+    for t in 1..=width {
+        // The outer pixel of a 2-px line is half as dark.
+        let k = if t == 1 { 1.0 } else { 0.5 };
+        let mut shade = |x: u32, y: u32, d: f32| {
+            if x < w && y < h {
+                let p = big.get_pixel_mut(x, y);
+                for c in p.0.iter_mut() {
+                    *c = (*c as f32 * (1.0 - d * k)) as u8;
+                }
+            }
+        };
+        for x in x0.saturating_sub(t)..x1 + t {
+            shade(x, y0.wrapping_sub(t), depth[0]);
+            shade(x, y1 + t - 1, depth[2]);
+        }
+        for y in y0..y1 {
+            shade(x1 + t - 1, y, depth[1]);
+            shade(x0.wrapping_sub(t), y, depth[3]);
+        }
+    }
+    imageops::overlay(&mut big, doc, pad as i64, pad as i64);
+    let mut out = imageproc::geometric_transformations::rotate_about_center(
+        &big,
+        skew_deg.to_radians(),
+        Interpolation::Bilinear,
+        bed,
+    );
+    let gain = rng.gen_range(0.99..1.03f32);
+    for p in out.pixels_mut() {
+        for c in p.0.iter_mut() {
+            *c = (*c as f32 * gain + 2.0).clamp(0.0, 252.0) as u8;
+        }
+    }
+    let soft = rng.gen_range(0.3..0.7);
+    let mut out = imageproc::filter::gaussian_blur_f32(&out, soft);
+    sensor_noise(&mut out, rng.gen_range(0.5..1.1), rng);
+    out
+}
+
 /// Gaussian blur (defocus).
 pub fn gaussian(img: &RgbImage, sigma: f32) -> RgbImage {
     imageproc::filter::gaussian_blur_f32(img, sigma)

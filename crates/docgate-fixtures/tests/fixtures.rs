@@ -146,6 +146,7 @@ fn same_seed_writes_identical_bytes() {
             count: 1,
             out: d.path().to_path_buf(),
             as_of: as_of(),
+            revision: docgate_fixtures::generate::REVISION,
         };
         docgate_fixtures::generate(&opts).expect("generate");
     }
@@ -237,4 +238,30 @@ fn schedule_pairs_cover_the_cycle_in_thirty() {
         *c.entry(*d).or_default() += 1;
     }
     assert!(c.values().all(|&n| n == 2) && c.len() == 20, "{c:?}");
+}
+
+/// Revision 1 still writes the committed set: its first submissions (a harmless downscale
+/// among them), byte for byte, so older labelled sets stay reproducible.
+#[test]
+fn revision_1_reproduces_the_committed_set() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let opts = docgate_fixtures::Options {
+        seed: 7,
+        count: 6,
+        out: out.path().to_path_buf(),
+        as_of: as_of(),
+        revision: 1,
+    };
+    docgate_fixtures::generate(&opts).expect("generate");
+    let got = tree(out.path());
+    let want = tree(&small());
+    let mut compared = 0;
+    for (k, v) in &got {
+        if k.starts_with("index.json") {
+            continue;
+        }
+        assert!(want.get(k) == Some(v), "{} differs from fixtures/small", k.display());
+        compared += 1;
+    }
+    assert!(compared > 20, "only {compared} files compared");
 }
