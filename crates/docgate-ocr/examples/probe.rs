@@ -21,6 +21,7 @@ fn main() {
         max_pdf_pages: 10,
     };
     let mut score: BTreeMap<String, (u32, u32)> = BTreeMap::new();
+    let mut times: BTreeMap<&'static str, (u32, f64)> = BTreeMap::new();
     let mut dirs: Vec<_> = std::fs::read_dir(&root)
         .into_iter()
         .flatten()
@@ -63,6 +64,9 @@ fn main() {
             let t = Instant::now();
             let got = read_document(&pool, kind, img.as_ref(), None, text.as_deref());
             let el = t.elapsed();
+            let e = times.entry(kind.as_str()).or_default();
+            e.0 += 1;
+            e.1 += el.as_secs_f64();
             let want = truth["fields"][&doc.id]
                 .as_object()
                 .cloned()
@@ -92,6 +96,12 @@ fn main() {
     }
     for (k, (ok, n)) in score {
         println!("{k:40} {ok}/{n}");
+    }
+    for (k, (n, s)) in times {
+        println!(
+            "time {k:24} {n:3} docs, mean {:.0} ms",
+            s * 1000.0 / f64::from(n.max(1))
+        );
     }
     println!("total {:?}", t0.elapsed());
 }

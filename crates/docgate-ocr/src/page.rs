@@ -21,6 +21,7 @@ pub struct Line {
     /// Box in (prepared) page pixels.
     pub region: Region,
     prefix: Option<Reading>,
+    prefix_done: bool,
 }
 
 /// Where a label was found.
@@ -82,6 +83,7 @@ impl<'a> Page<'a> {
             .map(|region| Line {
                 region,
                 prefix: None,
+                prefix_done: false,
             })
             .collect();
         lines.sort_by_key(|l| (l.region[1], l.region[0]));
@@ -127,23 +129,32 @@ impl<'a> Page<'a> {
         }
         self.prefixes_read = true;
         for i in 0..self.lines.len() {
-            let r = self.lines[i].region;
-            // Labels are at most 8 characters (spread ones span up to 9 widths); a character
-            // is about as wide as the piece is tall. Tesseract wants a white margin.
-            let pad = r[3] / 2;
-            let area = [
-                r[0].saturating_sub(pad),
-                r[1].saturating_sub(pad),
-                r[2].min(r[3] * 9) + 2 * pad,
-                r[3] + 2 * pad,
-            ];
-            self.lines[i].prefix = self.read(area, Model::ChiSim, Psm::Line, None);
-            tracing::trace!(
-                "line {:?} prefix {:?}",
-                r,
-                self.lines[i].prefix.as_ref().map(Reading::text)
-            );
+            self.read_prefix(i);
         }
+    }
+
+    /// Recognises the first characters of line `i` (once).
+    fn read_prefix(&mut self, i: usize) {
+        if self.lines[i].prefix_done {
+            return;
+        }
+        self.lines[i].prefix_done = true;
+        let r = self.lines[i].region;
+        // Labels are at most 8 characters (9 widths when spread); a character is about as wide as the piece is
+        // tall. Tesseract wants a white margin.
+        let pad = r[3] / 2;
+        let area = [
+            r[0].saturating_sub(pad),
+            r[1].saturating_sub(pad),
+            r[2].min(r[3] * 9) + 2 * pad,
+            r[3] + 2 * pad,
+        ];
+        self.lines[i].prefix = self.read(area, Model::ChiSim, Psm::Line, None);
+        tracing::trace!(
+            "line {:?} prefix {:?}",
+            r,
+            self.lines[i].prefix.as_ref().map(Reading::text)
+        );
     }
 
     /// Every line with its recognised prefix, for development probes.
@@ -221,9 +232,32 @@ impl<'a> Page<'a> {
     ///
     /// A hit read exactly wins over an earlier one read with a slip (账号 over 核准号).
     pub fn find_label(&mut self, labels: &[&str]) -> Option<LabelHit> {
-        let hits = self.find_labels(labels);
-        let best = hits.iter().map(|h| h.misses).min()?;
-        hits.into_iter().find(|h| h.misses == best)
+        // Lazily, top to bottom: pieces below an exact hit are never read for this label.
+        let mut best: Option<LabelHit> = None;
+        for i in 0..self.lines.len() {
+            self.read_prefix(i);
+            let line = &self.lines[i];
+            let Some(prefix) = &line.prefix else { continue };
+            for label in labels {
+                if let Some((label_box, misses)) = match_label(prefix, label) {
+                    let hit = LabelHit {
+                        text: label.to_string(),
+                        misses,
+                        line: i,
+                        label: label_box,
+                        line_region: line.region,
+                    };
+                    if misses == 0 {
+                        return Some(hit);
+                    }
+                    if best.is_none() {
+                        best = Some(hit);
+                    }
+                    break;
+                }
+            }
+        }
+        best
     }
 
     /// The prefix reading of every piece (for fields found by shape, not by label).
