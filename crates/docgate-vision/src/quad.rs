@@ -169,9 +169,110 @@ pub(crate) fn find(w: &Work, paper: [f32; 3]) -> Edges {
             Side::Top | Side::Bottom => w.w / 2,
             Side::Left | Side::Right => w.h / 2,
         };
-        lines[k] = best_line(&pts, *side, scanlines, w);
+        let step = best_line(&pts, *side, scanlines, w);
+        // A white page on a white scanner bed has no step at its edge, only the faint
+        // shadow line the paper's thickness casts, and a step found further in is then
+        // text or a line's far side. The paper's edge is the outermost of the two.
+        let faint = best_line(&faint_candidates(w, *side, paper), *side, scanlines, w);
+        lines[k] = match (step, faint) {
+            (Some(s), Some(f)) => Some(if depth(&f, *side, w) < depth(&s, *side, w) {
+                f
+            } else {
+                s
+            }),
+            (s, f) => s.or(f),
+        };
     }
     Edges { lines }
+}
+
+/// How far in from its side of the frame a line lies, at the middle of that side.
+fn depth(l: &Line, side: Side, w: &Work) -> f64 {
+    let (mx, my) = (w.w as f64 / 2.0, w.h as f64 / 2.0);
+    match side {
+        // x on the line at y = my, y on the line at x = mx.
+        Side::Left => -(l.b * my + l.c) / l.a,
+        Side::Right => w.w as f64 + (l.b * my + l.c) / l.a,
+        Side::Top => -(l.a * mx + l.c) / l.b,
+        Side::Bottom => w.h as f64 + (l.a * mx + l.c) / l.b,
+    }
+}
+
+/// Darkest a faint edge line may be below the paper, as a share of the paper's luma: a
+/// flatbed's shadow line is a few percent; printed lines and text are far darker.
+const FAINT_MAX: f32 = 0.2;
+
+/// Faint-edge candidates for one side: on every second scanline, walking inwards, the first
+/// thin dark line (one or two working pixels, at least [`MIN_STEP`] and at most
+/// [`FAINT_MAX`] below its surroundings) with the paper's colour on both sides and a
+/// uniform band outside. The walk stops at anything darker (text, a printed border): past
+/// that it is inside the document. A straight run of these across the side is the edge.
+fn faint_candidates(w: &Work, side: Side, paper: [f32; 3]) -> Vec<[f64; 2]> {
+    let (n_lines, len) = match side {
+        Side::Top | Side::Bottom => (w.w, w.h),
+        Side::Left | Side::Right => (w.h, w.w),
+    };
+    if len < 2 * (BAND + 3) + 3 {
+        return Vec::new();
+    }
+    let lp = luma(paper).max(1.0);
+    let mut out = Vec::new();
+    let mut l = vec![0f32; len];
+    let mut rgb = vec![[0f32; 3]; len];
+    for k in (0..n_lines).step_by(2) {
+        for (p, (lv, cv)) in l.iter_mut().zip(rgb.iter_mut()).enumerate() {
+            let (x, y) = match side {
+                Side::Left => (p, k),
+                Side::Right => (w.w - 1 - p, k),
+                Side::Top => (k, p),
+                Side::Bottom => (k, w.h - 1 - p),
+            };
+            *cv = w.rgb[y * w.w + x];
+            *lv = luma(*cv);
+        }
+        let band = |a: usize, b: usize| -> ([f32; 3], f32, f32) {
+            let n = (b - a) as f32;
+            let mut m = [0f32; 3];
+            let (mut lo, mut hi) = (f32::MAX, f32::MIN);
+            for q in a..b {
+                for c in 0..3 {
+                    m[c] += rgb[q][c] / n;
+                }
+                lo = lo.min(l[q]);
+                hi = hi.max(l[q]);
+            }
+            (m, lo, hi)
+        };
+        for p in BAND + 3..len - BAND - 3 {
+            if l[p] < (1.0 - FAINT_MAX) * lp {
+                break;
+            }
+            // A local minimum, one or two pixels wide.
+            if !(l[p] <= l[p - 1] && l[p] < l[p + 1] || l[p] < l[p - 1] && l[p] <= l[p + 1]) {
+                continue;
+            }
+            let (o, olo, ohi) = band(p - 2 - BAND, p - 2);
+            let (i, _, _) = band(p + 3, p + 3 + BAND);
+            let depth = luma(o).min(luma(i)) - l[p];
+            if depth < MIN_STEP
+                || !paper_like(o, paper)
+                || !paper_like(i, paper)
+                || ohi - olo > depth.max(MIN_STEP)
+            {
+                continue;
+            }
+            let pos = p as f64 + 0.5;
+            let kk = k as f64 + 0.5;
+            out.push(match side {
+                Side::Left => [pos, kk],
+                Side::Right => [w.w as f64 - pos, kk],
+                Side::Top => [kk, pos],
+                Side::Bottom => [kk, w.h as f64 - pos],
+            });
+            break;
+        }
+    }
+    out
 }
 
 /// Step-edge candidates for one side: on every second scanline, walking inwards from the

@@ -226,3 +226,52 @@ fn degenerate_pages_do_not_panic() {
         assert!(m.glare_fraction <= 1.0);
     }
 }
+
+/// A white page on a white scanner bed: the only boundary is the faint shadow line the
+/// paper's edge casts (a few levels, 1–2 px). The corners come from that line, so they are
+/// found and inside the frame, not "edges not found".
+#[test]
+fn white_page_on_white_bed_is_bounded_by_its_faint_shadow_line() {
+    let (w, h) = (1000u32, 1400u32);
+    let (x0, y0, x1, y1) = (40u32, 50u32, 960u32, 1350u32);
+    let mut img = RgbImage::from_pixel(w, h, Rgb([250, 250, 250]));
+    for x in x0 - 2..x1 + 2 {
+        for t in 1..=2 {
+            img.put_pixel(x, y0 - t, Rgb([235, 235, 235]));
+            img.put_pixel(x, y1 + t - 1, Rgb([232, 232, 232]));
+        }
+    }
+    for y in y0..y1 {
+        for t in 1..=2 {
+            img.put_pixel(x0 - t, y, Rgb([236, 236, 236]));
+            img.put_pixel(x1 + t - 1, y, Rgb([233, 233, 233]));
+        }
+    }
+    // Text lines well inside the page: words of varying width, ragged ends.
+    for row in 0..20u32 {
+        let y = 200 + row * 50;
+        let end = 700 + (row * 37) % 150;
+        for x in 150 + (row * 13) % 40..end {
+            if ((x + row * 7) * (row + 3) / 11) % 4 != 0 {
+                for dy in 0..12 {
+                    img.put_pixel(x, y + dy, Rgb([30, 30, 30]));
+                }
+            }
+        }
+    }
+    let img = gaussian_blur_f32(&img, 0.6);
+    let m = measure(&img);
+    assert_eq!(m.corners.len(), 4, "{m:?}");
+    let want = [
+        [x0 as f64, y0 as f64],
+        [x1 as f64, y0 as f64],
+        [x1 as f64, y1 as f64],
+        [x0 as f64, y1 as f64],
+    ];
+    for (c, t) in m.corners.iter().zip(want) {
+        let p = c.position.expect("corner position");
+        let d = ((p[0] - t[0]).powi(2) + (p[1] - t[1]).powi(2)).sqrt();
+        assert!(d < 12.0, "corner {p:?} is {d:.1} px from {t:?}");
+        assert!(c.visible);
+    }
+}
