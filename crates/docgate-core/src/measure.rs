@@ -182,6 +182,12 @@ pub struct CornerMeasurement {
     pub margin_fraction: Option<f64>,
     /// Whether the corner can be seen: its position is known and inside the frame.
     pub visible: bool,
+    /// The position is unknown, but a neighbouring edge was seen running up to the frame
+    /// border towards this corner: the document continues past the frame there, so the
+    /// corner is outside it. `false` when the position is known, or when nothing shows
+    /// where the document ends (its edge was simply not found).
+    #[serde(default)]
+    pub off_frame: bool,
 }
 
 /// A red seal (round or oval red mark) found on the page.

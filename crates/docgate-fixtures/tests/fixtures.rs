@@ -260,7 +260,11 @@ fn revision_1_reproduces_the_committed_set() {
         if k.starts_with("index.json") {
             continue;
         }
-        assert!(want.get(k) == Some(v), "{} differs from fixtures/small", k.display());
+        assert!(
+            want.get(k) == Some(v),
+            "{} differs from fixtures/small",
+            k.display()
+        );
         compared += 1;
     }
     assert!(compared > 20, "only {compared} files compared");

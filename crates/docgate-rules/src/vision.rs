@@ -214,10 +214,14 @@ fn corners(
             c.severity,
             id,
             Verdict::Uncertain,
-            format!(
-                "{what}: its edges could not be found ({} of 4), so its corners cannot be checked",
-                v.edges_found
-            ),
+            if v.edges_found == 4 {
+                format!("{what}: its four edges do not form a document outline, so its corners cannot be checked")
+            } else {
+                format!(
+                    "{what}: its edges could not be found ({} of 4), so its corners cannot be checked",
+                    v.edges_found
+                )
+            },
             Evidence {
                 measured: None,
                 threshold: Some(min),
@@ -248,6 +252,32 @@ fn corners(
     };
     let margin = v.corners[worst].margin_fraction;
     let name = docgate_core::CORNER_NAMES[worst];
+    // A hidden corner is a violation only when something shows it is outside the frame:
+    // its position lies outside, or a neighbouring edge runs up to the frame border. An
+    // edge that was merely not found (a white page on a white bed) leaves it in doubt.
+    let shown_outside = v
+        .corners
+        .iter()
+        .any(|c| !c.visible && (c.off_frame || c.margin_fraction.is_some_and(|m| m < 0.0)));
+    if !hidden.is_empty() && !shown_outside {
+        out.verdict(
+            RuleId::ImageCorners,
+            c.severity,
+            id,
+            Verdict::Uncertain,
+            format!(
+                "{what}: edge not found next to {} corner(s) ({}), so they cannot be checked",
+                hidden.len(),
+                hidden.join(", ")
+            ),
+            Evidence {
+                measured: None,
+                threshold: Some(min),
+                region: Some(v.document_region),
+            },
+        );
+        return;
+    }
     if !hidden.is_empty() {
         let where_ = match margin {
             Some(m) => format!("; worst: {name} at {} of the short side", pct(m)),

@@ -23,6 +23,7 @@ fn corner(x: f64, y: f64, w: f64, h: f64) -> CornerMeasurement {
         position: Some([x, y]),
         margin_fraction: Some(m / w.min(h)),
         visible: m >= 0.0,
+        off_frame: false,
     }
 }
 
@@ -162,6 +163,34 @@ fn scan_cropped_to_the_page_passes_and_edges_not_found_go_to_review() {
     let r = judge("1688", "id_card_back", v);
     // Not knowing is never worse than review.
     assert_eq!(find(&r, RuleId::ImageCorners).outcome, Outcome::Review);
+}
+
+#[test]
+fn unknown_corners_fail_only_when_the_document_is_seen_running_off_the_frame() {
+    // The right edge was not found: the two right corners have no position.
+    let unknown = CornerMeasurement {
+        position: None,
+        margin_fraction: None,
+        visible: false,
+        off_frame: false,
+    };
+    let mut v = clean();
+    v.edges_found = 3;
+    v.corners[1] = unknown.clone();
+    v.corners[2] = unknown.clone();
+    // Nothing shows where the page ends (white page, white bed): review, "edge not found".
+    let c = find(
+        &judge("1688", "id_card_front", v.clone()),
+        RuleId::ImageCorners,
+    )
+    .clone();
+    assert_eq!(c.outcome, Outcome::Review, "{}", c.message);
+    assert!(c.message.contains("edge not found"), "{}", c.message);
+    // The top and bottom edges run up to the frame's right border: the card is cut off.
+    v.corners[1].off_frame = true;
+    let c = find(&judge("1688", "id_card_front", v), RuleId::ImageCorners).clone();
+    assert_eq!(c.outcome, Outcome::Fail, "{}", c.message);
+    assert!(c.message.contains("top-right"), "{}", c.message);
 }
 
 #[test]

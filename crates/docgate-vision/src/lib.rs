@@ -63,7 +63,8 @@ pub fn measure(img: &RgbImage) -> VisionMeasurements {
     let have_quad = pos.iter().filter(|p| p.is_some()).count() >= 2;
     let corners: Vec<CornerMeasurement> = if have_quad {
         pos.iter()
-            .map(|p| match p {
+            .zip(pairs)
+            .map(|(p, (a, b))| match p {
                 Some(p) => {
                     let m = p[0]
                         .min(p[1])
@@ -73,12 +74,14 @@ pub fn measure(img: &RgbImage) -> VisionMeasurements {
                         position: Some(*p),
                         margin_fraction: Some(m / short),
                         visible: m >= 0.0,
+                        off_frame: false,
                     }
                 }
                 None => CornerMeasurement {
                     position: None,
                     margin_fraction: None,
                     visible: false,
+                    off_frame: runs_off(&edges, &frame, a, b) || runs_off(&edges, &frame, b, a),
                 },
             })
             .collect()
@@ -258,6 +261,27 @@ pub fn measure(img: &RgbImage) -> VisionMeasurements {
         glare_fraction: (glare_fraction * 1e4).round() / 1e4,
         glare_region,
         seals,
+    }
+}
+
+/// Whether side `found`'s edge was seen up to the frame border on side `missing`'s end
+/// (sides: 0 top, 1 right, 2 bottom, 3 left) while `missing`'s edge was not found: then
+/// the document runs on past the frame there. An edge that stops short of the border
+/// says nothing (the corner may be inside, its other edge merely not found).
+fn runs_off(edges: &quad::Edges, frame: &work::Work, found: usize, missing: usize) -> bool {
+    if edges.lines[missing].is_some() {
+        return false;
+    }
+    let Some([lo, hi]) = edges.spans[found] else {
+        return false;
+    };
+    // Along a horizontal edge x runs 0..w, along a vertical one y runs 0..h.
+    let len = if found % 2 == 0 { frame.w } else { frame.h } as f64;
+    // Candidates sit on every second scanline: the last one is within 2 px of the border.
+    let tol = (0.015 * len).max(4.0);
+    match missing {
+        0 | 3 => lo <= tol,
+        _ => hi >= len - tol,
     }
 }
 

@@ -100,10 +100,13 @@ const REACH: f64 = 0.1;
 /// Candidates kept per scanline (the first ones from the border).
 const PER_LINE: usize = 3;
 
-/// The result: the edge found per side (top, right, bottom, left) and the paper colour.
+/// The result: the edge found per side (top, right, bottom, left), and how far along its
+/// side each edge was seen (min and max of x for top/bottom, of y for left/right, in
+/// working pixels): an edge seen up to the frame border shows the document runs on past it.
 #[derive(Debug, Clone)]
 pub(crate) struct Edges {
     pub lines: [Option<Line>; 4],
+    pub spans: [Option<[f64; 2]>; 4],
 }
 
 /// The document's paper colour: per-channel median of the brighter 40 % of the central box.
@@ -163,6 +166,7 @@ fn same_chroma(a: [f32; 3], b: [f32; 3]) -> bool {
 /// Finds the document's edges on a working copy of the whole frame.
 pub(crate) fn find(w: &Work, paper: [f32; 3]) -> Edges {
     let mut lines = [None; 4];
+    let mut spans = [None; 4];
     for (k, side) in SIDES.iter().enumerate() {
         let pts = candidates(w, *side, paper);
         let scanlines = match side {
@@ -174,20 +178,22 @@ pub(crate) fn find(w: &Work, paper: [f32; 3]) -> Edges {
         // shadow line the paper's thickness casts, and a step found further in is then
         // text or a line's far side. The paper's edge is the outermost of the two.
         let faint = best_line(&faint_candidates(w, *side, paper), *side, scanlines, w);
-        lines[k] = match (step, faint) {
-            (Some(s), Some(f)) => Some(if depth(&f, *side, w) < depth(&s, *side, w) {
+        let chosen = match (step, faint) {
+            (Some(s), Some(f)) => Some(if depth(&f.0, *side, w) < depth(&s.0, *side, w) {
                 f
             } else {
                 s
             }),
             (s, f) => s.or(f),
         };
+        lines[k] = chosen.map(|c| c.0);
+        spans[k] = chosen.map(|c| c.1);
     }
-    Edges { lines }
+    Edges { lines, spans }
 }
 
 /// How far in from its side of the frame a line lies, at the middle of that side.
-fn depth(l: &Line, side: Side, w: &Work) -> f64 {
+pub(crate) fn depth(l: &Line, side: Side, w: &Work) -> f64 {
     let (mx, my) = (w.w as f64 / 2.0, w.h as f64 / 2.0);
     match side {
         // x on the line at y = my, y on the line at x = mx.
@@ -395,7 +401,7 @@ impl Rng {
 /// RANSAC for the side's edge: lines of the right orientation with enough support, then the
 /// outermost of those nearly as well supported as the best (a printed border inside the
 /// paper is straight and strong too, but the paper's edge lies outside it).
-fn best_line(pts: &[[f64; 2]], side: Side, scanlines: usize, w: &Work) -> Option<Line> {
+fn best_line(pts: &[[f64; 2]], side: Side, scanlines: usize, w: &Work) -> Option<(Line, [f64; 2])> {
     const TOL: f64 = 1.5;
     let min_support = (scanlines as f64 * 0.12).max(8.0) as usize;
     let oriented = |l: &Line| match side {
@@ -447,7 +453,13 @@ fn best_line(pts: &[[f64; 2]], side: Side, scanlines: usize, w: &Work) -> Option
         .iter()
         .filter(|f| f.0 * 10 >= best_n * 4)
         .min_by(|a, b| outer(&a.1).total_cmp(&outer(&b.1)))?;
-    Line::fit(&chosen.1).filter(oriented)
+    let along = |p: &[f64; 2]| match side {
+        Side::Top | Side::Bottom => p[0],
+        Side::Left | Side::Right => p[1],
+    };
+    let lo = chosen.1.iter().map(along).fold(f64::INFINITY, f64::min);
+    let hi = chosen.1.iter().map(along).fold(f64::NEG_INFINITY, f64::max);
+    Line::fit(&chosen.1).filter(oriented).map(|l| (l, [lo, hi]))
 }
 
 #[cfg(test)]
