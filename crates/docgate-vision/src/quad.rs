@@ -223,43 +223,49 @@ fn faint_candidates(w: &Work, side: Side, paper: [f32; 3]) -> Vec<[f64; 2]> {
     }
     let lp = luma(paper).max(1.0);
     let mut out = Vec::new();
-    let mut l = vec![0f32; len];
-    let mut rgb = vec![[0f32; 3]; len];
     for k in (0..n_lines).step_by(2) {
-        for (p, (lv, cv)) in l.iter_mut().zip(rgb.iter_mut()).enumerate() {
+        // Read in place: the walk usually stops within a few pixels (at the background
+        // of a photo, or at the page's first text), so nothing is copied up front.
+        let at = |p: usize| -> usize {
             let (x, y) = match side {
                 Side::Left => (p, k),
                 Side::Right => (w.w - 1 - p, k),
                 Side::Top => (k, p),
                 Side::Bottom => (k, w.h - 1 - p),
             };
-            *cv = w.rgb[y * w.w + x];
-            *lv = luma(*cv);
-        }
+            y * w.w + x
+        };
+        let l = |p: usize| w.luma[at(p)];
         let band = |a: usize, b: usize| -> ([f32; 3], f32, f32) {
             let n = (b - a) as f32;
             let mut m = [0f32; 3];
             let (mut lo, mut hi) = (f32::MAX, f32::MIN);
             for q in a..b {
+                let v = w.rgb[at(q)];
                 for c in 0..3 {
-                    m[c] += rgb[q][c] / n;
+                    m[c] += v[c] / n;
                 }
-                lo = lo.min(l[q]);
-                hi = hi.max(l[q]);
+                lo = lo.min(l(q));
+                hi = hi.max(l(q));
             }
             (m, lo, hi)
         };
         for p in BAND + 3..len - BAND - 3 {
-            if l[p] < (1.0 - FAINT_MAX) * lp {
+            if l(p) < (1.0 - FAINT_MAX) * lp {
                 break;
             }
+            // Cheap test first: darker than the pixels three away on both sides.
+            let (lm, l0, l1) = (l(p - 1), l(p), l(p + 1));
+            if l(p - 3).min(l(p + 3)) - l0 < MIN_STEP {
+                continue;
+            }
             // A local minimum, one or two pixels wide.
-            if !(l[p] <= l[p - 1] && l[p] < l[p + 1] || l[p] < l[p - 1] && l[p] <= l[p + 1]) {
+            if !(l0 <= lm && l0 < l1 || l0 < lm && l0 <= l1) {
                 continue;
             }
             let (o, olo, ohi) = band(p - 2 - BAND, p - 2);
             let (i, _, _) = band(p + 3, p + 3 + BAND);
-            let depth = luma(o).min(luma(i)) - l[p];
+            let depth = luma(o).min(luma(i)) - l0;
             if depth < MIN_STEP
                 || !paper_like(o, paper)
                 || !paper_like(i, paper)
@@ -329,9 +335,12 @@ fn candidates(w: &Work, side: Side, paper: [f32; 3]) -> Vec<[f64; 2]> {
         let reach = ((len as f64 * REACH) as usize).max(2 * BAND);
         let mut found = 0;
         let mut p = lo;
+        // step(p - 1), step(p), step(p + 1), rolled forward so each is computed once.
+        let mut win = [step(p - 1), step(p), step(p + 1)];
         while p < hi && found < PER_LINE {
-            let s = step(p);
-            if s >= MIN_STEP && s >= step(p - 1) && s > step(p + 1) {
+            let s = win[1];
+            let local_max = s >= MIN_STEP && s >= win[0] && s > win[2];
+            if local_max {
                 let inner = mean(p + GAP, p + GAP + BAND);
                 let outer = mean(p - GAP - BAND, p - GAP);
                 // The document starts here: paper, or a printed band of another colour than
@@ -377,10 +386,16 @@ fn candidates(w: &Work, side: Side, paper: [f32; 3]) -> Vec<[f64; 2]> {
                     found += 1;
                     // Skip past this edge's own response.
                     p += BAND;
+                    if p < hi {
+                        win = [step(p - 1), step(p), step(p + 1)];
+                    }
                     continue;
                 }
             }
             p += 1;
+            if p < hi {
+                win = [win[1], win[2], step(p + 1)];
+            }
         }
     }
     out
