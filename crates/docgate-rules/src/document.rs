@@ -51,7 +51,23 @@ pub(crate) fn check(
     // Format: the sniffed type decides; the file name only earns a note when it lies.
     let fmt = &rules.image_format;
     let allowed: Vec<&str> = fmt.params.allowed.iter().map(|f| f.as_str()).collect();
+    // A file over the hard cap was never read past it: its format and size are unknown, not
+    // "empty" (ingest records 0 bytes for a file it did not read).
+    let over_cap = m
+        .problem
+        .as_ref()
+        .is_some_and(|p| p.kind == IngestProblemKind::TooLarge);
     match m.format {
+        None if over_cap => {
+            out.verdict(
+                RuleId::ImageFormat,
+                fmt.severity,
+                id,
+                Verdict::Uncertain,
+                format!("{what}: not inspected, the file is larger than the hard cap"),
+                Evidence::default(),
+            );
+        }
         None => {
             let why = if m.bytes == 0 {
                 "the file is empty"
@@ -103,24 +119,39 @@ pub(crate) fn check(
     // File size.
     let size = &rules.image_file_size;
     let max = size.params.max_bytes;
-    let verdict = if m.bytes > max {
-        Verdict::Violated
+    if over_cap {
+        out.verdict(
+            RuleId::ImageFileSize,
+            size.severity,
+            id,
+            Verdict::Violated,
+            format!(
+                "{what} file is larger than the hard cap ({}), so larger than {}",
+                m.problem.as_ref().map_or("", |p| p.detail.as_str()),
+                human_bytes(max)
+            ),
+            Evidence::default(),
+        );
     } else {
-        Verdict::Pass
-    };
-    let cmp = if m.bytes > max { ">" } else { "≤" };
-    out.verdict(
-        RuleId::ImageFileSize,
-        size.severity,
-        id,
-        verdict,
-        format!(
-            "{what} file is {} {cmp} {}",
-            human_bytes(m.bytes),
-            human_bytes(max)
-        ),
-        Evidence::compared(m.bytes as f64, max as f64),
-    );
+        let verdict = if m.bytes > max {
+            Verdict::Violated
+        } else {
+            Verdict::Pass
+        };
+        let cmp = if m.bytes > max { ">" } else { "≤" };
+        out.verdict(
+            RuleId::ImageFileSize,
+            size.severity,
+            id,
+            verdict,
+            format!(
+                "{what} file is {} {cmp} {}",
+                human_bytes(m.bytes),
+                human_bytes(max)
+            ),
+            Evidence::compared(m.bytes as f64, max as f64),
+        );
+    }
 
     // Decode (header-level in ingest; the full decode adds its own problems later).
     let decode = &rules.image_decode;

@@ -668,3 +668,44 @@ fn a_name_mismatch_read_with_low_confidence_goes_to_review() {
         doubtful.message
     );
 }
+
+#[test]
+fn a_file_over_the_hard_cap_is_too_large_not_empty() {
+    // Ingest never reads past the cap, so it records 0 bytes: the findings must not call
+    // the file empty nor pass its size.
+    let mut docs = clean_docs();
+    docs[0] = DocumentMeasurements {
+        document: "lic".into(),
+        bytes: 0,
+        format: None,
+        claimed_format: Some(Format::Jpeg),
+        page_count: 0,
+        pages: vec![],
+        has_text_layer: false,
+        problem: Some(docgate_ingest_problem_too_large()),
+    };
+    let r = judge(
+        &submission("1688", serde_json::json!({}), FULL_SET),
+        &SubmissionMeasurements {
+            documents: docs,
+            extracted: BTreeMap::new(),
+        },
+    );
+    let size = find(&r, RuleId::ImageFileSize, Some("lic"));
+    assert_eq!(size.outcome, Outcome::Fail, "{}", size.message);
+    assert!(size.message.contains("hard cap"), "{}", size.message);
+    let format = find(&r, RuleId::ImageFormat, Some("lic"));
+    assert!(!format.message.contains("empty"), "{}", format.message);
+    assert_ne!(format.outcome, Outcome::Pass);
+    assert_eq!(
+        find(&r, RuleId::ImageDecode, Some("lic")).outcome,
+        Outcome::Fail
+    );
+}
+
+fn docgate_ingest_problem_too_large() -> IngestProblem {
+    IngestProblem {
+        kind: IngestProblemKind::TooLarge,
+        detail: "the file is larger than the cap of 20971520 bytes".into(),
+    }
+}
