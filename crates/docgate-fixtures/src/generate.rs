@@ -1063,6 +1063,27 @@ fn build(
             }
             (format!("{}.{}", p.id, p.encoding.ext()), bytes)
         };
+        // Likewise a file over the profile's size limit is a size defect, whatever made it
+        // big (a BMP for a format defect can be).
+        let max_bytes = docgate_config::Config::embedded_default()
+            .profile(profile)
+            .map(|pr| pr.rules(Some(p.kind)).image_file_size.params.max_bytes);
+        let size_labelled = truth_defects
+            .iter()
+            .any(|(d, _)| d.rule == RuleId::ImageFileSize && d.document.as_deref() == Some(p.id));
+        if let (true, false, Some(max)) = (revision >= 2, size_labelled, max_bytes) {
+            if bytes.len() as u64 > max {
+                truth_defects.push((
+                    defect(
+                        RuleId::ImageFileSize,
+                        Some(p.id),
+                        format!("{} bytes, above the {max}-byte limit", bytes.len()),
+                        0.5,
+                    ),
+                    Verdict::Violated,
+                ));
+            }
+        }
         documents.push(DocumentRef {
             id: p.id.to_string(),
             kind: p.kind.as_str().to_string(),
