@@ -39,6 +39,10 @@ pub struct LabelHit {
     pub line_region: Region,
 }
 
+/// How much of a piece the label search reads, in text heights (about characters): labels
+/// are at most 8 characters, 9 widths when spread.
+const PREFIX_WIDTHS: u32 = 9;
+
 /// A page ready for label lookups and value reads.
 pub struct Page<'a> {
     ocr: &'a dyn Ocr,
@@ -146,7 +150,7 @@ impl<'a> Page<'a> {
         let area = [
             r[0].saturating_sub(pad),
             r[1].saturating_sub(pad),
-            r[2].min(r[3] * 9) + 2 * pad,
+            r[2].min(r[3] * PREFIX_WIDTHS) + 2 * pad,
             r[3] + 2 * pad,
         ];
         self.lines[i].prefix = self.read(area, Model::ChiSim, Psm::Line, None);
@@ -282,7 +286,13 @@ impl<'a> Page<'a> {
             line[2] + 2 * pad,
             line[3] + 2 * pad,
         ];
-        if let Some(whole) = self.read(area, Model::ChiSim, Psm::Line, None) {
+        // A piece no wider than the prefix read (PREFIX_WIDTHS text heights) was read whole
+        // already, with the same crop: reuse it instead of recognising it twice.
+        let whole = match self.lines.get(hit.line) {
+            Some(l) if l.region == line && line[2] <= line[3] * PREFIX_WIDTHS => l.prefix.clone(),
+            _ => self.read(area, Model::ChiSim, Psm::Line, None),
+        };
+        if let Some(whole) = whole {
             let rest = after_label(&whole, &hit.text).or_else(|| {
                 // The label read differently this time: drop what lies left of its box.
                 let end = hit.label[0] + hit.label[2];
