@@ -279,13 +279,7 @@ impl<'a> Page<'a> {
     /// in its piece, the next piece on the row is read instead.
     pub fn value_after(&self, hit: &LabelHit, whitelist: Option<&str>) -> Option<Reading> {
         let line = hit.line_region;
-        let pad = line[3] / 2;
-        let area = [
-            line[0].saturating_sub(pad),
-            line[1].saturating_sub(pad),
-            line[2] + 2 * pad,
-            line[3] + 2 * pad,
-        ];
+        let area = padded(line);
         // A piece no wider than the prefix read (PREFIX_WIDTHS text heights) was read whole
         // already, with the same crop: reuse it instead of recognising it twice.
         let whole = match self.lines.get(hit.line) {
@@ -315,13 +309,7 @@ impl<'a> Page<'a> {
         }
         // Alone in its piece: the value is the next piece on the row.
         let next = self.next_on_row(hit)?;
-        let pad = next[3] / 2;
-        let area = [
-            next[0].saturating_sub(pad),
-            next[1].saturating_sub(pad),
-            next[2] + 2 * pad,
-            next[3] + 2 * pad,
-        ];
+        let area = padded(next);
         let r = self.read(area, Model::ChiSim, Psm::Line, whitelist)?;
         first_run(r, next[3])
     }
@@ -386,16 +374,22 @@ impl<'a> Page<'a> {
                 && r[0] < hit.label[0] + h * 3
         })?;
         let r = next.region;
-        let pad = r[3] / 2;
-        let area = [
-            r[0].saturating_sub(pad),
-            r[1].saturating_sub(pad),
-            r[2] + 2 * pad,
-            r[3] + 2 * pad,
-        ];
+        let area = padded(r);
         let reading = self.read(area, model, Psm::Line, whitelist)?;
         first_run(reading, r[3])
     }
+}
+
+/// A piece's box with half its height of white around it: Tesseract reads a line best with
+/// a margin.
+pub fn padded(r: Region) -> Region {
+    let pad = r[3] / 2;
+    [
+        r[0].saturating_sub(pad),
+        r[1].saturating_sub(pad),
+        r[2] + 2 * pad,
+        r[3] + 2 * pad,
+    ]
 }
 
 /// Keeps the words up to the first horizontal gap wider than 2.5 line heights.

@@ -8,7 +8,7 @@ use docgate_core::{fields as f, DocumentKind, ExtractedField, Region};
 use image::RgbImage;
 
 use crate::engine::{Model, Ocr, Psm, Reading};
-use crate::page::{LabelHit, Page, Quad};
+use crate::page::{padded, LabelHit, Page, Quad};
 use crate::values::{self, CREDIT_ALPHABET, DIGITS, ID_ALPHABET};
 
 /// Fields read from one document, by field name.
@@ -262,13 +262,7 @@ fn tax_rate(p: &mut Page<'_>, out: &mut Out) {
     let mut text = String::new();
     let mut readings = Vec::new();
     for c in cells {
-        let pad = c[3] / 2;
-        let area = [
-            c[0].saturating_sub(pad),
-            c[1].saturating_sub(pad),
-            c[2] + 2 * pad,
-            c[3] + 2 * pad,
-        ];
+        let area = padded(c);
         if let Some(r) = p.read(area, Model::Eng, Psm::Line, Some("0123456789%")) {
             text.push_str(&r.text());
             text.push('\n');
@@ -313,13 +307,7 @@ fn invoice_numbers(p: &mut Page<'_>, out: &mut Out) {
     for (r, prefix) in top {
         let t: String = prefix.chars().filter(|c| !c.is_whitespace()).collect();
         let no = t.starts_with("No") || t.starts_with("N0") || t.starts_with("NO");
-        let pad = r[3] / 2;
-        let area = [
-            r[0].saturating_sub(pad),
-            r[1].saturating_sub(pad),
-            r[2] + 2 * pad,
-            r[3] + 2 * pad,
-        ];
+        let area = padded(r);
         if no && !out.fields.contains_key(f::INVOICE_NUMBER) {
             if let Some(rd) = p.read(area, Model::Eng, Psm::Line, Some("0123456789No")) {
                 let d: String = rd.text().chars().filter(char::is_ascii_digit).collect();
