@@ -524,7 +524,9 @@ async fn kill_9_repeatedly_loses_nothing_and_decides_each_once() {
     let _serial = SERIAL.lock().await;
     let db = pg_database(&pg, "kill").await;
     let env = Env::new(&amqp, db, "kill");
-    let n = 600;
+    // Large enough that twelve kills land before the batch ends: at 600 a faster pipeline
+    // (2026-11-24) finished after ten.
+    let n = 1000;
     // Kills of workers that were deciding while the batch was in progress; the test is
     // vacuous below this, so fewer fails it.
     let planned_kills = 12;
