@@ -19,7 +19,7 @@ export DATABASE_URL="${DATABASE_URL:-sqlite://$STATE/results.db}"
 export DOCGATE_STORAGE_ROOT="${DOCGATE_STORAGE_ROOT:-$STATE/storage}"
 # The examples were labelled for this date; set DOCGATE_AS_OF to see expiry rules move.
 export DOCGATE_AS_OF="${DOCGATE_AS_OF:-2026-11-24}"
-BIN=./target/release/docgate
+BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/docgate"  # where cargo just built it
 
 pids=()
 stop_workers() {
