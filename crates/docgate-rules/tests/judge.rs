@@ -176,19 +176,10 @@ fn mislabelled_file_is_a_warning_not_a_failure() {
 #[test]
 fn storage_problem_is_an_access_finding_and_nothing_else_on_that_document() {
     let mut docs = clean_docs();
-    docs[0] = DocumentMeasurements {
-        document: "lic".into(),
-        bytes: 0,
-        format: None,
-        claimed_format: Some(Format::Jpeg),
-        page_count: 0,
-        pages: vec![],
-        has_text_layer: false,
-        problem: Some(IngestProblem {
-            kind: IngestProblemKind::OutsideRoot,
-            detail: "`..` in path".into(),
-        }),
-    };
+    docs[0] = unread_licence(IngestProblem {
+        kind: IngestProblemKind::OutsideRoot,
+        detail: "`..` in path".into(),
+    });
     let r = judge(
         &submission("1688", serde_json::json!({}), FULL_SET),
         &SubmissionMeasurements {
@@ -674,16 +665,10 @@ fn a_file_over_the_hard_cap_is_too_large_not_empty() {
     // Ingest never reads past the cap, so it records 0 bytes: the findings must not call
     // the file empty nor pass its size.
     let mut docs = clean_docs();
-    docs[0] = DocumentMeasurements {
-        document: "lic".into(),
-        bytes: 0,
-        format: None,
-        claimed_format: Some(Format::Jpeg),
-        page_count: 0,
-        pages: vec![],
-        has_text_layer: false,
-        problem: Some(docgate_ingest_problem_too_large()),
-    };
+    docs[0] = unread_licence(IngestProblem {
+        kind: IngestProblemKind::TooLarge,
+        detail: "the file is larger than the cap of 20971520 bytes".into(),
+    });
     let r = judge(
         &submission("1688", serde_json::json!({}), FULL_SET),
         &SubmissionMeasurements {
@@ -703,9 +688,16 @@ fn a_file_over_the_hard_cap_is_too_large_not_empty() {
     );
 }
 
-fn docgate_ingest_problem_too_large() -> IngestProblem {
-    IngestProblem {
-        kind: IngestProblemKind::TooLarge,
-        detail: "the file is larger than the cap of 20971520 bytes".into(),
+/// The licence as ingest records a file it could not read: 0 bytes, nothing measured.
+fn unread_licence(problem: IngestProblem) -> DocumentMeasurements {
+    DocumentMeasurements {
+        document: "lic".into(),
+        bytes: 0,
+        format: None,
+        claimed_format: Some(Format::Jpeg),
+        page_count: 0,
+        pages: vec![],
+        has_text_layer: false,
+        problem: Some(problem),
     }
 }
