@@ -276,7 +276,11 @@ fn runs_off(edges: &quad::Edges, frame: &work::Work, found: usize, missing: usiz
         return false;
     };
     // Along a horizontal edge x runs 0..w, along a vertical one y runs 0..h.
-    let len = if matches!(found, 0 | 2) { frame.w } else { frame.h } as f64;
+    let len = if matches!(found, 0 | 2) {
+        frame.w
+    } else {
+        frame.h
+    } as f64;
     // Candidates sit on every second scanline: the last one is within 2 px of the border.
     let tol = (0.015 * len).max(4.0);
     match missing {
