@@ -31,7 +31,23 @@ fn main() {
     let n = docgate_ocr::layout::pieces(&g).len();
     println!("pieces {:?} ({n})", t.elapsed());
     let t = Instant::now();
-    let mut page = Page::new(&pool, &img, None);
+    // The quad vision finds, as the pipeline passes it.
+    let v = docgate_vision::measure(&img);
+    let mut q = [[0f32; 2]; 4];
+    for (slot, c) in q.iter_mut().zip(&v.corners) {
+        if let Some(p) = c.position {
+            *slot = [p[0] as f32, p[1] as f32];
+        }
+    }
+    let quad =
+        (v.corners.len() == 4 && v.corners.iter().all(|c| c.position.is_some())).then_some(q);
+    println!("quad {quad:?}");
+    let mut page = Page::new(
+        &pool,
+        &img,
+        quad.as_ref(),
+        std::env::var_os("KEEP_RED").is_none(),
+    );
     println!(
         "prepare+layout {:?}, {} lines",
         t.elapsed(),

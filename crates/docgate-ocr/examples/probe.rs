@@ -61,8 +61,21 @@ fn main() {
                 None
             };
             let img = docgate_ingest::decode_page(&bytes, fmt, 0, &limits).ok();
+            // The quad vision finds, as the pipeline passes it (PROBE_NOQUAD=1: none).
+            let quad = img
+                .as_ref()
+                .filter(|_| std::env::var_os("PROBE_NOQUAD").is_none())
+                .and_then(|i| {
+                    let v = docgate_vision::measure(i);
+                    let mut q = [[0f32; 2]; 4];
+                    for (slot, c) in q.iter_mut().zip(&v.corners) {
+                        let p = c.position?;
+                        *slot = [p[0] as f32, p[1] as f32];
+                    }
+                    (v.corners.len() == 4).then_some(q)
+                });
             let t = Instant::now();
-            let got = read_document(&pool, kind, img.as_ref(), None, text.as_deref());
+            let got = read_document(&pool, kind, img.as_ref(), quad.as_ref(), text.as_deref());
             let el = t.elapsed();
             let e = times.entry(kind.as_str()).or_default();
             e.0 += 1;
@@ -101,6 +114,14 @@ fn main() {
         println!(
             "time {k:24} {n:3} docs, mean {:.0} ms",
             s * 1000.0 / f64::from(n.max(1))
+        );
+    }
+    for (m, calls, us, chars) in read_stats() {
+        println!(
+            "tesseract {:8} {calls:5} reads, {:.1} s, {:.1} ms/read, ~{chars} chars",
+            m.as_str(),
+            us as f64 / 1e6,
+            us as f64 / 1e3 / calls.max(1) as f64
         );
     }
     println!("total {:?}", t0.elapsed());

@@ -35,6 +35,10 @@ pub enum Psm {
     Line,
     /// 11: sparse text, in no particular order.
     Sparse,
+    /// 13: a raw line, Tesseract's own layout heuristics bypassed: our layout pass already
+    /// found the line, and Tesseract's line finder drops short, light labels (a blurred
+    /// 税率 read as nothing under 7 and correctly under 13).
+    RawLine,
 }
 
 impl Psm {
@@ -45,6 +49,7 @@ impl Psm {
             Psm::Block => 6,
             Psm::Line => 7,
             Psm::Sparse => 11,
+            Psm::RawLine => 13,
         }
     }
 }

@@ -24,4 +24,4 @@ pub use engine::{Model, Ocr, OcrError, Psm, Reading, Request, Word};
 pub use fake::FakeOcr;
 pub use page::Quad;
 pub use readers::{read_document, Fields};
-pub use tesseract::{TesseractConfig, TesseractPool};
+pub use tesseract::{read_stats, TesseractConfig, TesseractPool};

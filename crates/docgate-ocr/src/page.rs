@@ -56,12 +56,27 @@ pub struct Page<'a> {
 }
 
 impl<'a> Page<'a> {
-    /// Prepares `rgb` (rectify the document quad, greyscale without red seals, deskew) and
-    /// runs the layout pass. A failed layout pass leaves no lines (every field then absent).
-    pub fn new(ocr: &'a dyn Ocr, rgb: &RgbImage, quad: Option<&Quad>) -> Page<'a> {
+    /// Prepares `rgb` (rectify the document quad, greyscale — without red seals when
+    /// `wash_red` — deskew) and runs the layout pass. A failed layout pass leaves no lines
+    /// (every field then absent).
+    ///
+    /// `wash_red` is false for forms whose printed labels are themselves red or brown (VAT
+    /// invoices: washing seal red there erased 税率, 开票日期 and 发票号码 with it).
+    pub fn new(ocr: &'a dyn Ocr, rgb: &RgbImage, quad: Option<&Quad>, wash_red: bool) -> Page<'a> {
+        let gray_of = |img: &RgbImage| {
+            if wash_red {
+                text_gray(img)
+            } else {
+                image::imageops::grayscale(img)
+            }
+        };
+        // A quad with paper all around it is a printed frame (an invoice's table border on a
+        // page scanned edge to edge), not the paper's edge: cropping to it would cut off
+        // what is printed outside it (the invoice number and date). Read the whole frame.
+        let quad = quad.filter(|q| !paper_outside(rgb, q));
         let (gray, mut back) = match quad.and_then(|q| rectify(rgb, q)) {
-            Some((img, proj)) => (text_gray(&img), proj),
-            None => (text_gray(rgb), Projection::scale(1.0, 1.0)),
+            Some((img, proj)) => (gray_of(&img), proj),
+            None => (gray_of(rgb), Projection::scale(1.0, 1.0)),
         };
         let (gray, rotation) = deskew(gray);
         if let Some(r) = rotation {
@@ -200,7 +215,17 @@ impl<'a> Page<'a> {
             psm,
             whitelist,
         };
-        match self.ocr.read(&req) {
+        let first = self.ocr.read(&req);
+        // Tesseract's line finder (PSM 7) sometimes drops a short, light line whole (a
+        // blurred two-character 税率); read as a raw line (PSM 13) the same crop reads.
+        let answer = match first {
+            Ok(r) if r.words.is_empty() && psm == Psm::Line => self.ocr.read(&Request {
+                psm: Psm::RawLine,
+                ..req
+            }),
+            other => other,
+        };
+        match answer {
             Ok(r) if !r.words.is_empty() => Some(r),
             Ok(_) => None,
             Err(e) => {
@@ -323,9 +348,10 @@ impl<'a> Page<'a> {
             .iter()
             .map(|l| l.region)
             .filter(|r| {
-                let top = r[1].max(line[1]);
-                let bottom = (r[1] + r[3]).min(line[1] + line[3]);
-                bottom.saturating_sub(top) * 2 >= r[3].min(line[3])
+                // Same row: centres within 0.8 text heights. Values printed onto a
+                // pre-printed form (paper VAT invoices) often sit half a line off their label.
+                let (cy, ly) = (2 * r[1] + r[3], 2 * line[1] + line[3]);
+                cy.abs_diff(ly) * 5 <= r[3].max(line[3]) * 8
                     && r[0] >= label_end
                     && r[0] < label_end + h * 12
                     && *r != line
@@ -560,6 +586,47 @@ fn rectify(rgb: &RgbImage, q: &Quad) -> Option<(RgbImage, Projection)> {
     Some((out, forward.invert()))
 }
 
+/// Whether the frame outside the quad is nearly all as bright as the paper inside it: then
+/// the quad is a frame printed on the page, and the page goes on beyond it. Sampled on a
+/// grid of ~10 000 points.
+fn paper_outside(rgb: &RgbImage, q: &Quad) -> bool {
+    let Some(c) = order_corners(q) else {
+        return false;
+    };
+    let (w, h) = rgb.dimensions();
+    let step = ((w as f32 * h as f32 / 10_000.0).sqrt() as u32).max(1);
+    // Inside iff on the same side of all four clockwise edges.
+    let inside = |x: f32, y: f32| {
+        (0..4).all(|i| {
+            let (a, b) = (c[i], c[(i + 1) % 4]);
+            (b[0] - a[0]) * (y - a[1]) - (b[1] - a[1]) * (x - a[0]) >= 0.0
+        })
+    };
+    let (mut ins, mut outs) = (Vec::new(), Vec::new());
+    for y in (0..h).step_by(step as usize) {
+        for x in (0..w).step_by(step as usize) {
+            let [r, g, b] = rgb.get_pixel(x, y).0;
+            let l = (u32::from(r) * 299 + u32::from(g) * 587 + u32::from(b) * 114) / 1000;
+            if inside(x as f32, y as f32) {
+                ins.push(l);
+            } else {
+                outs.push(l);
+            }
+        }
+    }
+    // Too little outside to judge: the quad is (nearly) the frame, so nothing is lost.
+    if outs.len() * 20 < ins.len() || ins.is_empty() {
+        return false;
+    }
+    ins.sort_unstable();
+    outs.sort_unstable();
+    // Paper: the bright majority inside (text and rules are a small dark share). Outside,
+    // print is a small share too, so its 20th percentile is still paper when the page goes
+    // on; a table, wood or fabric is darker than paper there.
+    let paper = ins[ins.len() * 7 / 10];
+    outs[outs.len() / 5] + 30 >= paper
+}
+
 /// Orders quad corners as top-left, top-right, bottom-right, bottom-left.
 fn order_corners(q: &Quad) -> Option<[[f32; 2]; 4]> {
     if q.iter().flatten().any(|v| !v.is_finite()) {
@@ -623,4 +690,58 @@ pub fn deskew(gray: GrayImage) -> (GrayImage, Option<Projection>) {
         image::Luma([255u8]),
     );
     (out, Some(rotation))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::Rgb;
+
+    /// A page with a printed frame at (60, 50)–(340, 250) and a line of "print" above it.
+    fn framed(background: u8) -> (RgbImage, Quad) {
+        let mut img = RgbImage::from_pixel(400, 300, Rgb([background; 3]));
+        for y in 20..280 {
+            for x in 20..380 {
+                img.put_pixel(x, y, Rgb([245, 245, 240]));
+            }
+        }
+        for x in 60..=340 {
+            for y in [50, 250] {
+                img.put_pixel(x, y, Rgb([40, 40, 40]));
+            }
+        }
+        for y in 50..=250 {
+            for x in [60, 340] {
+                img.put_pixel(x, y, Rgb([40, 40, 40]));
+            }
+        }
+        for x in (200..330).filter(|x| x % 4 != 0) {
+            for y in 30..40 {
+                img.put_pixel(x, y, Rgb([30, 30, 30]));
+            }
+        }
+        (
+            img,
+            [[60.0, 50.0], [340.0, 50.0], [340.0, 250.0], [60.0, 250.0]],
+        )
+    }
+
+    #[test]
+    fn a_frame_printed_on_a_page_is_not_the_paper_edge() {
+        // The page extends 40 px beyond the frame on every side, onto a white bed.
+        let (img, quad) = framed(250);
+        assert!(paper_outside(&img, &quad));
+    }
+
+    #[test]
+    fn paper_on_a_darker_surface_is_cropped_to_its_quad() {
+        let (img, _) = framed(120);
+        // The quad is the paper's edge this time: wood all around it.
+        let paper = [[20.0, 20.0], [379.0, 20.0], [379.0, 279.0], [20.0, 279.0]];
+        assert!(!paper_outside(&img, &paper));
+        // A frame on paper on wood: 42 % of what lies outside the frame is wood, so the
+        // frame is taken for the document (the cautious side: nothing dark is kept out).
+        let (img, quad) = framed(120);
+        assert!(!paper_outside(&img, &quad));
+    }
 }

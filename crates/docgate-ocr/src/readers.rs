@@ -34,7 +34,7 @@ pub fn read_document(
     let Some(page) = page else {
         return Fields::new();
     };
-    let mut p = Page::new(ocr, page, quad);
+    let mut p = Page::new(ocr, page, quad, kind != DocumentKind::VatInvoice);
     let mut out = Out {
         fields: Fields::new(),
     };

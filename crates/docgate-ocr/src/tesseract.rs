@@ -12,9 +12,10 @@
 
 use std::ffi::CString;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use docgate_core::Region;
 use image::GrayImage;
@@ -171,6 +172,27 @@ impl Ocr for TesseractPool {
     }
 }
 
+/// Process-wide read counters: calls, microseconds inside Tesseract, and the summed
+/// width/height ratio of the crops (≈ characters read), per model. They are what the speed
+/// work is steered by: the cost of a read is per call plus per character.
+static STATS: [[AtomicU64; 3]; 2] = [
+    [AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)],
+    [AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)],
+];
+
+/// Counters since the process started, per model (`eng`, `chi_sim`): (reads, µs, characters).
+pub fn read_stats() -> [(Model, u64, u64, u64); 2] {
+    let get = |i: usize| {
+        (
+            STATS[i][0].load(Ordering::Relaxed),
+            STATS[i][1].load(Ordering::Relaxed),
+            STATS[i][2].load(Ordering::Relaxed),
+        )
+    };
+    let (a, b) = (get(0), get(1));
+    [(Model::Eng, a.0, a.1, a.2), (Model::ChiSim, b.0, b.1, b.2)]
+}
+
 /// One worker's handles.
 struct Handles {
     eng: TessBaseApi,
@@ -232,7 +254,13 @@ fn worker(
                     Model::Eng => &mut handles.eng,
                     Model::ChiSim => &mut handles.chi,
                 };
+                let t = Instant::now();
                 let r = recognise(api, &image, origin, psm, whitelist.as_deref());
+                let slot = &STATS[usize::from(model == Model::ChiSim)];
+                slot[0].fetch_add(1, Ordering::Relaxed);
+                slot[1].fetch_add(t.elapsed().as_micros() as u64, Ordering::Relaxed);
+                let (w, h) = image.dimensions();
+                slot[2].fetch_add(u64::from(w / h.max(1)), Ordering::Relaxed);
                 let _ = reply.send(r);
             }
         }
