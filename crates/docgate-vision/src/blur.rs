@@ -203,8 +203,11 @@ fn contrasts(w: &Work, inp: &Input) -> Vec<[f32; 2 * DIRECTIONS]> {
     });
     let f = inp.frame;
     let l = &w.luma;
+    // Every other pixel, in a checkerboard: the score is a ratio of sums over edge pixels
+    // and the edge threshold a percentile, both of which half the pixels of an edge-rich
+    // tile estimate as well as all of them, at half the cost.
     for y in 4..w.h - 4 {
-        for x in 4..w.w - 4 {
+        for x in (4 + (y & 1)..w.w - 4).step_by(2) {
             let i = y * w.w + x;
             // Cheap pre-filter: flat paper has nothing to say about sharpness.
             let gx = (l[i + 1] - l[i - 1]).abs();

@@ -32,62 +32,73 @@ fn reddish(r: f32, g: f32, b: f32) -> bool {
 pub(crate) fn colorfulness(w: &Work, mask: &[bool], paper: [f32; 3]) -> f64 {
     let pl = luma(paper).max(1.0);
     let gain = paper.map(|c| pl / c.max(1.0));
-    let n = w.w * w.h;
     // Opponent chroma (a, b) and a weight of 1 per usable pixel, 0 where the pixel says
-    // nothing about colour.
-    let mut ch = vec![[0f32; 3]; n];
-    for (i, c) in ch.iter_mut().enumerate() {
-        if !mask[i] {
-            continue;
+    // nothing about colour, one row at a time.
+    let chroma_row = |y: usize, out: &mut [[f32; 3]]| {
+        for (x, c) in out.iter_mut().enumerate() {
+            *c = [0.0; 3];
+            let i = y * w.w + x;
+            if !mask[i] {
+                continue;
+            }
+            let p = w.rgb[i];
+            let l = luma(p);
+            // Very dark pixels carry little reliable chroma (JPEG, noise); clipped ones none.
+            if !(40.0..=250.0).contains(&l) {
+                continue;
+            }
+            let (r, g, b) = (p[0] * gain[0], p[1] * gain[1], p[2] * gain[2]);
+            if reddish(r, g, b) {
+                continue;
+            }
+            *c = [r - g, 0.5 * (r + g) - b, 1.0];
         }
-        let p = w.rgb[i];
-        let l = luma(p);
-        // Very dark pixels carry little reliable chroma (JPEG, noise); clipped ones none.
-        if !(40.0..=250.0).contains(&l) {
-            continue;
-        }
-        let (r, g, b) = (p[0] * gain[0], p[1] * gain[1], p[2] * gain[2]);
-        if reddish(r, g, b) {
-            continue;
-        }
-        *c = [r - g, 0.5 * (r + g) - b, 1.0];
-    }
-    let usable = ch.iter().filter(|c| c[2] > 0.0).count();
-    if usable < 64 {
-        return 0.0;
-    }
-    // 3 × 3 sums, separably: rows, then columns.
+    };
+    // 3 × 3 sums, separably: each row's horizontal sums, then three of those added. Three
+    // rows of each are kept (a ring), not the whole page.
     let add = |a: [f32; 3], b: [f32; 3]| [a[0] + b[0], a[1] + b[1], a[2] + b[2]];
-    let mut rows = vec![[0f32; 3]; n];
-    for y in 0..w.h {
-        let r = &ch[y * w.w..(y + 1) * w.w];
-        for x in 0..w.w {
+    let hsum = |r: &[[f32; 3]], out: &mut [[f32; 3]]| {
+        for x in 0..r.len() {
             let mut v = r[x];
             if x > 0 {
                 v = add(v, r[x - 1]);
             }
-            if x + 1 < w.w {
+            if x + 1 < r.len() {
                 v = add(v, r[x + 1]);
             }
-            rows[y * w.w + x] = v;
+            out[x] = v;
         }
+    };
+    let mut ch = vec![vec![[0f32; 3]; w.w]; 3];
+    let mut hs = vec![vec![[0f32; 3]; w.w]; 3];
+    if w.h > 0 {
+        chroma_row(0, &mut ch[0]);
+        hsum(&ch[0], &mut hs[0]);
     }
-    let mut smooth: Vec<f32> = Vec::with_capacity(usable);
+    let mut smooth: Vec<f32> = Vec::new();
     for y in 0..w.h {
+        if y + 1 < w.h {
+            let k = (y + 1) % 3;
+            chroma_row(y + 1, &mut ch[k]);
+            hsum(&ch[k], &mut hs[k]);
+        }
+        let (me, up, down) = (y % 3, (y + 2) % 3, (y + 1) % 3);
         for x in 0..w.w {
-            let i = y * w.w + x;
-            if ch[i][2] == 0.0 {
+            if ch[me][x][2] == 0.0 {
                 continue;
             }
-            let mut v = rows[i];
+            let mut v = hs[me][x];
             if y > 0 {
-                v = add(v, rows[i - w.w]);
+                v = add(v, hs[up][x]);
             }
             if y + 1 < w.h {
-                v = add(v, rows[i + w.w]);
+                v = add(v, hs[down][x]);
             }
             smooth.push((v[0] * v[0] + v[1] * v[1]).sqrt() / v[2]);
         }
+    }
+    if smooth.len() < 64 {
+        return 0.0;
     }
     f64::from(quantile(&mut smooth, 1.0 - TAIL))
 }

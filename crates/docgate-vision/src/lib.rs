@@ -9,8 +9,9 @@
 //! itself, resampled to a fixed scale relative to the document (long side
 //! [`DOC_WORK_LONG`]). So after one pass over the page's pixels the cost is independent of
 //! the camera, and the extra memory is a few MB whatever the page size (about 16 bytes per
-//! working pixel: ≈ 8 MB for the frame copy, < 1 MB for the tiles). Sharpness runs in
-//! parallel with colour and glare (rayon), as do the rows of the downscale and the tiles.
+//! working pixel: ≈ 8 MB for the frame copy, < 1 MB for the tiles). What is independent
+//! runs side by side (rayon): the four sides' edge searches and the red-mark search, then
+//! sharpness, colour and glare; so do the rows of the downscale and the tiles.
 
 mod blur;
 mod color;
@@ -39,7 +40,9 @@ pub fn measure(img: &RgbImage) -> VisionMeasurements {
         return empty(iw, ih);
     };
     let paper = quad::paper_colour(&frame);
-    let edges = quad::find(&frame, paper);
+    // The edges and the red marks are independent: side by side. A mark is kept as a seal
+    // only once the document's size is known (below).
+    let (edges, raw_seals) = rayon::join(|| quad::find(&frame, paper), || seal::find(&frame, 1.0));
     let found = edges.lines.iter().filter(|l| l.is_some()).count() as u32;
 
     // Corners: top-left = top ∩ left, top-right = top ∩ right, ...
@@ -184,15 +187,15 @@ pub fn measure(img: &RgbImage) -> VisionMeasurements {
         mask.iter_mut().for_each(|m| *m = true);
     }
 
-    // Seals on the frame copy; at least 8 % of the document's short side across.
     let doc_short_frame = f64::from(region[2].min(region[3])) / frame.scale;
-    let raw_seals = seal::find(&frame, 0.08 * doc_short_frame);
-    // A seal is on the document: its centre inside the document's box, and it is smaller
-    // than the document (red things around a document are not its seal).
+    // A seal is on the document: at least 8 % of its short side across, its centre inside
+    // the document's box, and smaller than the document (red things around a document are
+    // not its seal).
     let in_doc = |s: &seal::RawSeal| {
         let c = frame.to_page(s.center[0], s.center[1]);
         let r = s.radii[0].max(s.radii[1]) * frame.scale;
-        c[0] >= f64::from(region[0])
+        2.0 * s.radii[0].min(s.radii[1]) >= 0.08 * doc_short_frame
+            && c[0] >= f64::from(region[0])
             && c[1] >= f64::from(region[1])
             && c[0] <= f64::from(region[0]) + f64::from(region[2])
             && c[1] <= f64::from(region[1]) + f64::from(region[3])

@@ -29,10 +29,44 @@ pub(crate) fn is_red(p: [f32; 3]) -> bool {
 
 /// Finds seals whose diameter is at least `min_diameter` working pixels.
 pub(crate) fn find(w: &Work, min_diameter: f64) -> Vec<RawSeal> {
-    let red: Vec<bool> = w.rgb.iter().map(|p| is_red(*p)).collect();
     // Close gaps of up to ~1 % of the frame so that a seal's ring, text and star join.
     let r = ((w.w.max(w.h) as f64 * 0.006).round() as usize).max(1);
-    let grown = dilate(&red, w.w, w.h, r);
+    // Everything below runs on the box around the red pixels (grown by the closing), not the
+    // frame: red ink is a small part of most pages, and none of many.
+    let (mut x0, mut y0, mut x1, mut y1) = (usize::MAX, usize::MAX, 0usize, 0usize);
+    for (i, p) in w.rgb.iter().enumerate() {
+        if is_red(*p) {
+            let (x, y) = (i % w.w, i / w.w);
+            x0 = x0.min(x);
+            y0 = y0.min(y);
+            x1 = x1.max(x);
+            y1 = y1.max(y);
+        }
+    }
+    if x0 > x1 {
+        return Vec::new();
+    }
+    let (x0, y0) = (x0.saturating_sub(r), y0.saturating_sub(r));
+    let (x1, y1) = ((x1 + r).min(w.w - 1), (y1 + r).min(w.h - 1));
+    let (bw, bh) = (x1 - x0 + 1, y1 - y0 + 1);
+    let mut red = vec![false; bw * bh];
+    for (y, row) in red.chunks_mut(bw).enumerate() {
+        let src = &w.rgb[(y0 + y) * w.w + x0..(y0 + y) * w.w + x1 + 1];
+        for (m, p) in row.iter_mut().zip(src) {
+            *m = is_red(*p);
+        }
+    }
+    let mut out = find_in(&red, bw, bh, r, min_diameter);
+    for s in &mut out {
+        s.center[0] += x0 as f64;
+        s.center[1] += y0 as f64;
+    }
+    out
+}
+
+/// [`find`] on a red-ink mask `w × h`, with the closing radius `r`.
+fn find_in(red: &[bool], w: usize, h: usize, r: usize, min_diameter: f64) -> Vec<RawSeal> {
+    let grown = dilate(red, w, h, r);
     let mut seen = vec![false; grown.len()];
     let mut out = Vec::new();
     let mut stack = Vec::new();
@@ -46,12 +80,12 @@ pub(crate) fn find(w: &Work, min_diameter: f64) -> Vec<RawSeal> {
         members.clear();
         while let Some(i) = stack.pop() {
             members.push(i);
-            let (x, y) = (i % w.w, i / w.w);
+            let (x, y) = (i % w, i / w);
             let nb = [
                 (x > 0).then(|| i - 1),
-                (x + 1 < w.w).then(|| i + 1),
-                (y > 0).then(|| i - w.w),
-                (y + 1 < w.h).then(|| i + w.w),
+                (x + 1 < w).then(|| i + 1),
+                (y > 0).then(|| i - w),
+                (y + 1 < h).then(|| i + w),
             ];
             for j in nb.into_iter().flatten() {
                 if grown[j] && !seen[j] {
@@ -60,7 +94,7 @@ pub(crate) fn find(w: &Work, min_diameter: f64) -> Vec<RawSeal> {
                 }
             }
         }
-        if let Some(s) = judge(&members, &red, w.w, r, min_diameter) {
+        if let Some(s) = judge(&members, red, w, r, min_diameter) {
             out.push(s);
         }
     }

@@ -67,31 +67,36 @@ pub(crate) fn downscale(img: &RgbImage, region: [u32; 4], max_long: u32) -> Opti
     let xs: Vec<(u32, u32)> = (0..w).map(|i| span(i, w, rw, x0)).collect();
     let raw = img.as_raw();
     let stride = iw as usize * 3;
+    let (xa0, xb0) = (x0 as usize * 3, (x0 + rw) as usize * 3);
     let mut rgb = vec![[0f32; 3]; w * h];
+    // Per working row: first the block's source rows summed column by column (one long,
+    // branch-free loop the compiler vectorises), then each block's columns summed from that
+    // row. Summing block by block instead ran loops a few pixels long, and cost more than
+    // decoding the page.
     rgb.par_chunks_mut(w).enumerate().for_each_init(
-        || vec![[0u32; 3]; w],
+        || vec![0u32; xb0 - xa0],
         |acc, (j, row)| {
-            acc.iter_mut().for_each(|a| *a = [0; 3]);
             let (ya, yb) = span(j, h, rh, y0);
-            for y in ya..yb {
-                let line = &raw[y as usize * stride..(y as usize + 1) * stride];
-                // Each block's pixels summed in registers, then added once: no chain of
-                // dependent updates through memory.
-                for (a, &(xa, xb)) in acc.iter_mut().zip(&xs) {
-                    let mut s = [0u32; 3];
-                    for px in line[xa as usize * 3..xb as usize * 3].chunks_exact(3) {
-                        s[0] += u32::from(px[0]);
-                        s[1] += u32::from(px[1]);
-                        s[2] += u32::from(px[2]);
-                    }
-                    a[0] += s[0];
-                    a[1] += s[1];
-                    a[2] += s[2];
+            let line = |y: u32| &raw[y as usize * stride + xa0..y as usize * stride + xb0];
+            // The first row is copied in (no separate clearing pass), the others added.
+            for (a, &v) in acc.iter_mut().zip(line(ya)) {
+                *a = u32::from(v);
+            }
+            for y in ya + 1..yb {
+                for (a, &v) in acc.iter_mut().zip(line(y)) {
+                    *a += u32::from(v);
                 }
             }
-            for (out, (a, &(xa, xb))) in row.iter_mut().zip(acc.iter().zip(&xs)) {
-                let n = ((xb - xa) * (yb - ya)).max(1) as f32;
-                *out = [a[0] as f32 / n, a[1] as f32 / n, a[2] as f32 / n];
+            for (out, &(xa, xb)) in row.iter_mut().zip(&xs) {
+                let mut s = [0u32; 3];
+                let (a, b) = ((xa - x0) as usize * 3, (xb - x0) as usize * 3);
+                for px in acc[a..b].chunks_exact(3) {
+                    s[0] += px[0];
+                    s[1] += px[1];
+                    s[2] += px[2];
+                }
+                let k = 1.0 / ((xb - xa) * (yb - ya)).max(1) as f32;
+                *out = [s[0] as f32 * k, s[1] as f32 * k, s[2] as f32 * k];
             }
         },
     );

@@ -275,3 +275,56 @@ fn white_page_on_white_bed_is_bounded_by_its_faint_shadow_line() {
         assert!(c.visible);
     }
 }
+
+/// A licence-like page: paper with a dark printed border band inset from its edge, text
+/// rows inside the band and one row of small print in the margin below it, placed at
+/// (`left`, `top`) on a brown desk; parts past the frame are simply not in the picture.
+fn bordered_page(w: u32, h: u32, left: i32, top: i32, pw: i32, ph: i32, inset: i32) -> RgbImage {
+    RgbImage::from_fn(w, h, |x, y| {
+        let (a, b) = (x as i32 - left, y as i32 - top);
+        if a < 0 || b < 0 || a >= pw || b >= ph {
+            let g = 120 + ((y / 7) % 3) as u8 * 6;
+            return Rgb([g, (f32::from(g) * 0.7) as u8, (f32::from(g) * 0.45) as u8]);
+        }
+        let band = 18;
+        let d = a.min(b).min(pw - 1 - a).min(ph - 1 - b);
+        if d >= inset && d < inset + band && (a + b) % 6 < 3 {
+            return Rgb([90, 60, 50]);
+        }
+        // Text rows inside the band, and a row of small print in the bottom margin.
+        let inside = d >= inset + band + 30;
+        let margin_row = b > ph - inset + 8 && b < ph - inset + 22 && a > pw / 5 && a < pw * 4 / 5;
+        let text =
+            (inside && (b / 14) % 3 == 0 && (a / 9) % 3 != 0) || (margin_row && (a / 7) % 3 != 0);
+        if text {
+            Rgb([35, 35, 40])
+        } else {
+            Rgb([238, 234, 226])
+        }
+    })
+}
+
+#[test]
+fn page_running_off_the_frame_past_its_printed_border_is_cut() {
+    // The paper's bottom edge is 60 px below the frame; its printed border and the small
+    // print under it are inside. The border's outer line is straight and strong, but the
+    // printed paper beyond it shows it is not the paper's edge.
+    let img = bordered_page(1000, 1300, 120, 90, 760, 1270, 110);
+    let m = measure(&img);
+    let hidden = m.hidden_corners();
+    assert!(
+        hidden.contains(&"bottom-left") && hidden.contains(&"bottom-right"),
+        "hidden {hidden:?}, corners {:?}",
+        m.corners
+    );
+    assert!(
+        m.corners.iter().any(|c| !c.visible && c.off_frame),
+        "the cut must be seen as running off the frame: {:?}",
+        m.corners
+    );
+    // The same page wholly inside the frame keeps all four corners.
+    let whole = bordered_page(1000, 1400, 120, 60, 760, 1270, 110);
+    let m = measure(&whole);
+    assert!(m.hidden_corners().is_empty(), "{:?}", m.corners);
+    assert_eq!(m.edges_found, 4);
+}
