@@ -87,7 +87,22 @@ pub(crate) fn check(
     } else {
         format!(" (red seals left out: {})", v.seals.len())
     };
-    let (verdict, message) = if v.colorfulness < min {
+    // Kinds whose original may be black print with a red seal and nothing else in colour
+    // (the 基本存款账户信息 page a bank prints where permits are abolished): there, low
+    // colourfulness with the red seal present is what the original looks like, and a grey
+    // copy stamped in red afterwards looks the same, so the page cannot show a copy. A
+    // grey copy that was not stamped again has lost the seal's red too, and that shows.
+    let monochrome_original = matches!(kind, Some(DocumentKind::BankPermit));
+    let (verdict, message) = if v.colorfulness < min && monochrome_original && !v.seals.is_empty() {
+        (
+            Verdict::Pass,
+            format!(
+                "{what}: no colour but its red seal (colourfulness {:.1} < {min}), which is \
+                 what a black-print original is; this cannot show a copy{seals}",
+                v.colorfulness
+            ),
+        )
+    } else if v.colorfulness < min {
         (
             Verdict::Violated,
             format!(

@@ -268,3 +268,26 @@ fn no_vision_no_vision_findings() {
         .expect("resolution");
     assert!(res.message.contains("2000×1500"), "{}", res.message);
 }
+
+#[test]
+fn a_bank_page_in_black_print_with_its_red_seal_is_no_proof_of_a_copy() {
+    // 1688 asks for the permit in colour and accepts the bank's 基本存款账户信息 page, which
+    // is black print plus the bank's red seal: low colourfulness with the seal present is
+    // that page, not a copy.
+    let mut v = clean();
+    v.colorfulness = 1.8;
+    assert!(!v.seals.is_empty());
+    let f = find(&judge("1688", "bank_permit", v.clone()), RuleId::ImageColor).clone();
+    assert_eq!(f.outcome, Outcome::Pass, "{}", f.message);
+    assert!(f.message.contains("1.8 < 3"), "{}", f.message);
+    // A grey copy that was not stamped again has no red seal left: that is a copy.
+    v.seals.clear();
+    let f = find(&judge("1688", "bank_permit", v.clone()), RuleId::ImageColor).clone();
+    assert_eq!(f.outcome, Outcome::Review, "{}", f.message);
+    assert!(f.message.contains("greyscale copy"), "{}", f.message);
+    // A licence's seal never excuses it: its original is printed in colour.
+    let mut lic = clean();
+    lic.colorfulness = 1.8;
+    let f = find(&judge("1688", "business_license", lic), RuleId::ImageColor).clone();
+    assert_eq!(f.outcome, Outcome::Fail);
+}
