@@ -337,7 +337,9 @@ fn group(mut blobs: Vec<Blob>, w: u32, h: u32) -> Vec<Blob> {
             let bottom = p.b.y1.min(b.y1);
             let overlap = bottom.saturating_sub(top);
             let small = p.b.h().min(b.h()).max(1);
-            let unit = p.text_h.max(b.h()).max(8) as f32;
+            // Gaps are measured in the piece's text height: a tall neighbour (an emblem's
+            // arc, a star) must not stretch the gap it may jump.
+            let unit = p.text_h.max(b.h().min(p.text_h * 5 / 4)).max(8) as f32;
             let gap = b.x0.saturating_sub(p.b.x1) as f32;
             let merged_h = p.b.y1.max(b.y1) - p.b.y0.min(b.y0);
             overlap * 2 >= small

@@ -43,6 +43,9 @@ pub struct LabelHit {
 /// are at most 8 characters, 9 widths when spread.
 const PREFIX_WIDTHS: u32 = 9;
 
+/// Documents whose long side is shorter than this are enlarged before the layout pass.
+const MIN_LONG_SIDE: u32 = 1200;
+
 /// A page ready for label lookups and value reads.
 pub struct Page<'a> {
     ocr: &'a dyn Ocr,
@@ -77,6 +80,22 @@ impl<'a> Page<'a> {
         let (gray, mut back) = match quad.and_then(|q| rectify(rgb, q)) {
             Some((img, proj)) => (gray_of(&img), proj),
             None => (gray_of(rgb), Projection::scale(1.0, 1.0)),
+        };
+        // A small document (a 340 px ID card photo) has text of 6-8 px, below what the
+        // layout pass separates from the card's background pattern: bring its long side up
+        // to MIN_LONG_SIDE first (at most 3x).
+        let long = gray.width().max(gray.height()).max(1);
+        let gray = if long < MIN_LONG_SIDE {
+            let f = (MIN_LONG_SIDE as f32 / long as f32).min(3.0);
+            back = back * Projection::scale(1.0 / f, 1.0 / f);
+            image::imageops::resize(
+                &gray,
+                (gray.width() as f32 * f).round() as u32,
+                (gray.height() as f32 * f).round() as u32,
+                image::imageops::FilterType::CatmullRom,
+            )
+        } else {
+            gray
         };
         let (gray, rotation) = deskew(gray);
         if let Some(r) = rotation {
@@ -337,6 +356,35 @@ impl<'a> Page<'a> {
         let area = padded(next);
         let r = self.read(area, Model::ChiSim, Psm::Line, whitelist)?;
         first_run(r, next[3])
+    }
+
+    /// Where the value after a label starts (x, page pixels), from the label line's prefix
+    /// reading: the left edge of the first character after the label.
+    pub fn value_start(&self, hit: &LabelHit) -> Option<u32> {
+        let prefix = self.lines.get(hit.line)?.prefix.as_ref()?;
+        let chars = chars_of(prefix);
+        let (_, last, _) = find_label_window(&chars, &hit.text)?;
+        chars[last + 1..]
+            .iter()
+            .find(|c| label_char(c.0))
+            .map(|c| c.1[0])
+    }
+
+    /// The piece on the row above a label's line (its text within three line heights above,
+    /// reaching right of `x`).
+    pub fn row_above(&self, hit: &LabelHit, x: u32) -> Option<Region> {
+        let line = hit.line_region;
+        let h = line[3];
+        self.lines
+            .iter()
+            .map(|l| l.region)
+            .filter(|r| {
+                r[1] + r[3] <= line[1] + h / 4
+                    && r[1] + r[3] + h * 3 >= line[1]
+                    && r[0] < x + h
+                    && r[0] + r[2] > x + h / 2
+            })
+            .max_by_key(|r| r[1] + r[3])
     }
 
     /// The nearest piece right of a label on the same row (within twelve text heights).

@@ -167,6 +167,9 @@ fn id_front(p: &mut Page<'_>, out: &mut Out) {
     if let Some(hit) = p.find_label(&["姓名"]) {
         name_right(p, out, &hit, f::ID_NAME, true);
     }
+    if !out.fields.contains_key(f::ID_NAME) {
+        name_above_sex(p, out);
+    }
     if let Some(hit) = p.find_label(&["公民身份号码", "身份号码", "公民身份"]) {
         code_field(
             p,
@@ -181,23 +184,64 @@ fn id_front(p: &mut Page<'_>, out: &mut Out) {
     }
 }
 
-fn id_back(p: &mut Page<'_>, out: &mut Out) {
-    let Some(hit) = p.find_label(&["有效期限", "有效期"]) else {
+/// The card's labels are printed pale and small beside a large, dark name, and 姓名 is what
+/// most often fails to read. The values of 姓名 and 性别 start in one column: the name is
+/// the row above 性别, read from where 性别's value starts.
+fn name_above_sex(p: &mut Page<'_>, out: &mut Out) {
+    let Some(hit) = p.find_label(&["性别"]) else {
         return;
     };
-    let Some(r) = p.value_after(&hit, Some("0123456789.-长期")) else {
+    let Some(x) = p.value_start(&hit) else {
         return;
     };
-    let text = r.text();
-    let ds = values::dates(&text);
-    if let Some(from) = ds.first() {
-        out.put(p, f::ID_VALID_FROM, from.clone(), &r, None);
-    }
-    if let Some(to) = values::end_of_term(&text) {
-        if ds.len() >= 2 || to == "长期" {
-            out.put(p, f::ID_VALID_TO, to, &r, None);
+    let Some(row) = p.row_above(&hit, x) else {
+        return;
+    };
+    let h = row[3];
+    let x0 = x.saturating_sub(h / 3).max(row[0]);
+    let area = padded([x0, row[1], row[0] + row[2] - x0, h]);
+    if let Some(r) = p.read(area, Model::ChiSim, Psm::Line, None) {
+        if let Some(v) = values::person(&r.text()) {
+            out.put(p, f::ID_NAME, v, &r, None);
         }
     }
+}
+
+fn id_back(p: &mut Page<'_>, out: &mut Out) {
+    let labelled = p
+        .find_label(&["有效期限", "有效期"])
+        .and_then(|hit| p.value_after(&hit, Some("0123456789.-长期")));
+    if labelled.is_some_and(|r| validity(p, out, &r)) {
+        return;
+    }
+    // The label is printed small and pale (light blue on a real card) and is often what
+    // fails to read while the dates beside it are dark: find the line by its shape instead,
+    // from the bottom up (the validity period is the card's last line).
+    let lines: Vec<Region> = p.lines.iter().rev().map(|l| l.region).collect();
+    for r in lines {
+        if let Some(reading) = p.read(padded(r), Model::ChiSim, Psm::Line, None) {
+            if validity(p, out, &reading) {
+                return;
+            }
+        }
+    }
+}
+
+/// Puts the validity period read in `r` ("2024.11.06-2044.11.06", "…-长期"); whether a
+/// start date was found.
+fn validity(p: &Page<'_>, out: &mut Out, r: &Reading) -> bool {
+    let text = r.text();
+    let ds = values::dates(&text);
+    let Some(from) = ds.first() else {
+        return false;
+    };
+    out.put(p, f::ID_VALID_FROM, from.clone(), r, None);
+    if let Some(to) = values::end_of_term(&text) {
+        if ds.len() >= 2 || to == "长期" {
+            out.put(p, f::ID_VALID_TO, to, r, None);
+        }
+    }
+    true
 }
 
 fn invoice(p: &mut Page<'_>, out: &mut Out) {

@@ -120,8 +120,13 @@ pub fn end_of_term(text: &str) -> Option<String> {
     }
     match ds.len() {
         0 => None,
-        1 if text.contains('至') || text.contains('-') => ds.last().cloned(),
-        1 => None,
+        // One date: the end only when it follows the separator ("…至2045年03月19日", the
+        // start lost). "2016年08月08日至" with 长期 unread has no end: the start must never
+        // pass for it (it would read as long expired).
+        1 => {
+            let after = text.rfind(['至', '-']).map(|i| &text[i..])?;
+            (after.chars().filter(char::is_ascii_digit).count() >= 6).then(|| ds[0].clone())
+        }
         _ => ds.last().cloned(),
     }
 }
@@ -192,7 +197,29 @@ pub fn name(text: &str) -> Option<String> {
             c => c,
         })
         .collect();
+    let t = balance_brackets(&t);
     (t.chars().filter(|c| is_han(*c)).count() >= 2).then_some(t)
+}
+
+/// Restores a bracket OCR lost. In a registered name the brackets hold an administrative
+/// division (字号（行政区划）行业: 杭州, 深圳, 浙江 …), nearly always two characters, and
+/// the thin full-width bracket is the glyph Tesseract most often drops. Only a lone bracket
+/// with two Han characters on its open side is completed; anything else is left as read.
+fn balance_brackets(t: &str) -> String {
+    let cs: Vec<char> = t.chars().collect();
+    let opens: Vec<usize> = (0..cs.len()).filter(|&i| cs[i] == '（').collect();
+    let closes: Vec<usize> = (0..cs.len()).filter(|&i| cs[i] == '）').collect();
+    let mut out = cs.clone();
+    match (opens.as_slice(), closes.as_slice()) {
+        ([], [c]) if *c >= 3 && cs[c - 2..*c].iter().all(|&x| is_han(x)) => {
+            out.insert(c - 2, '（');
+        }
+        ([o], []) if o + 3 < cs.len() && cs[o + 1..o + 3].iter().all(|&x| is_han(x)) => {
+            out.insert(o + 3, '）');
+        }
+        _ => {}
+    }
+    out.into_iter().collect()
 }
 
 /// A person's name: Han characters only (and the middle dot of minority names).
@@ -269,5 +296,40 @@ mod tests {
             Some("杭州示例科技有限公司")
         );
         assert_eq!(person("谭 鑫娟|").as_deref(), Some("谭鑫娟"));
+    }
+
+    #[test]
+    fn a_start_date_never_passes_for_the_end_of_a_term() {
+        assert_eq!(end_of_term("2016年08月08日至"), None);
+        assert_eq!(end_of_term("2016年08月08日至长期"), Some("长期".into()));
+        assert_eq!(
+            end_of_term("至2045年03月19日").as_deref(),
+            Some("2045-03-19")
+        );
+        assert_eq!(
+            end_of_term("2015年03月20日至2045年03月19日").as_deref(),
+            Some("2045-03-19")
+        );
+    }
+
+    #[test]
+    fn a_lost_bracket_around_the_division_is_restored() {
+        assert_eq!(
+            name("星丰德益广州）贸易有限公司").as_deref(),
+            Some("星丰德益（广州）贸易有限公司")
+        );
+        assert_eq!(
+            name("智天博(杭州食品有限公司").as_deref(),
+            Some("智天博（杭州）食品有限公司")
+        );
+        // Balanced, bracket-free, or not two Han characters inside: left as read.
+        for t in [
+            "蓝星益诚（长沙）科技有限公司",
+            "杭州示例科技有限公司",
+            "示例（HK）有限公司",
+            "州）示例有限公司",
+        ] {
+            assert_eq!(name(t).as_deref(), Some(t));
+        }
     }
 }
