@@ -36,7 +36,10 @@
 //! `report.extracted[document][field].value` equals the truth value after trimming
 //! surrounding whitespace, and *missing* when the report has no such field. No other
 //! normalisation is applied: the readers must produce canonical forms (see
-//! [`docgate_core::fields`]). Accuracy = exact / total.
+//! [`docgate_core::fields`]). Accuracy = exact / total. The same is reported over the
+//! *legible* documents alone: those the truth labels with no [`LEGIBILITY_RULES`] defect
+//! (blurred, under the resolution minimum, glare, cut off, undecodable), whose fields a
+//! reader can fairly be asked to get right; elsewhere unread is the expected outcome.
 //!
 //! **Timings.** Each case carries stage name → seconds (`ingest`, `measure`, `read`,
 //! `judge`, `total`, …). Throughput = documents / sum of `total` timings, counting only
@@ -251,7 +254,29 @@ pub struct FieldScore {
     pub missing: usize,
     /// exact / total; `None` when total is 0.
     pub accuracy: Option<f64>,
+    /// Of `total`, those on documents labelled with no legibility defect
+    /// ([`LEGIBILITY_RULES`]): what a reader can be asked to get right.
+    #[serde(default)]
+    pub legible_total: usize,
+    /// Of `exact`, those on legible documents.
+    #[serde(default)]
+    pub legible_exact: usize,
+    /// legible_exact / legible_total.
+    #[serde(default)]
+    pub legible_accuracy: Option<f64>,
 }
+
+/// Defects that make a document's text illegible: blurred, under the resolution minimum,
+/// covered by glare, cut off by the frame, or not decodable. Fields on such documents are
+/// expected to go unread (and the document to review or fail); [`FieldScore`] counts them
+/// in `total` and reports the legible documents apart.
+pub const LEGIBILITY_RULES: [&str; 5] = [
+    "image.blur",
+    "image.resolution",
+    "image.glare",
+    "image.corners",
+    "image.decode",
+];
 
 /// Timing statistics of one stage over the cases that report it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -415,12 +440,20 @@ pub fn score(cases: &[CaseResult]) -> EvalReport {
         }
 
         for (doc, doc_fields) in &truth.fields {
+            let legible = !truth.defects.iter().any(|d| {
+                d.document.as_deref() == Some(doc.as_str())
+                    && LEGIBILITY_RULES.contains(&d.rule.as_str())
+            });
             for (name, want) in doc_fields {
                 let s = fields.entry(name.clone()).or_default();
                 s.total += 1;
+                s.legible_total += usize::from(legible);
                 match report.extracted.get(doc).and_then(|m| m.get(name)) {
                     None => s.missing += 1,
-                    Some(got) if got.value.trim() == want.trim() => s.exact += 1,
+                    Some(got) if got.value.trim() == want.trim() => {
+                        s.exact += 1;
+                        s.legible_exact += usize::from(legible);
+                    }
                     // Wrong values are not listed as mistakes: they are often personal data.
                     Some(_) => {}
                 }
@@ -445,6 +478,7 @@ pub fn score(cases: &[CaseResult]) -> EvalReport {
     }
     for s in fields.values_mut() {
         s.accuracy = ratio(s.exact, s.total);
+        s.legible_accuracy = ratio(s.legible_exact, s.legible_total);
     }
     let stages = stage_samples
         .into_iter()
@@ -590,31 +624,35 @@ impl EvalReport {
         let _ = writeln!(out, "\nFields");
         let _ = writeln!(
             out,
-            "{:<w$}  {:>6} {:>6} {:>7}  {:>8}",
-            "field", "total", "exact", "missing", "accuracy"
+            "{:<w$}  {:>6} {:>6} {:>7}  {:>8}  {:>8} {:>8}",
+            "field", "total", "exact", "missing", "accuracy", "legible", "accuracy"
         );
         let mut all = FieldScore::default();
-        for (field, s) in &self.fields {
+        let row = |out: &mut String, name: &str, s: &FieldScore| {
             let _ = writeln!(
                 out,
-                "{field:<w$}  {:>6} {:>6} {:>7}  {:>8}",
+                "{name:<w$}  {:>6} {:>6} {:>7}  {:>8}  {:>8} {:>8}",
                 s.total,
                 s.exact,
                 s.missing,
-                pct(s.accuracy)
+                pct(ratio(s.exact, s.total)),
+                s.legible_total,
+                pct(ratio(s.legible_exact, s.legible_total))
             );
+        };
+        for (field, s) in &self.fields {
+            row(&mut out, field, s);
             all.total += s.total;
             all.exact += s.exact;
             all.missing += s.missing;
+            all.legible_total += s.legible_total;
+            all.legible_exact += s.legible_exact;
         }
+        row(&mut out, "(all)", &all);
         let _ = writeln!(
             out,
-            "{:<w$}  {:>6} {:>6} {:>7}  {:>8}",
-            "(all)",
-            all.total,
-            all.exact,
-            all.missing,
-            pct(ratio(all.exact, all.total))
+            "legible = on documents labelled with no {} defect",
+            LEGIBILITY_RULES.join(", ")
         );
 
         let _ = writeln!(out, "\nTiming");

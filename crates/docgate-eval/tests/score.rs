@@ -343,6 +343,24 @@ fn fields_exact_after_trim_only() {
 }
 
 #[test]
+fn legible_fields_leave_out_documents_with_a_legibility_defect() {
+    let r = score(&tiny_set());
+    // S-2's licence and S-4's licence are blurred (a legibility defect); S-3's expired ID
+    // back is not illegible, and S-3's blur is on the other side of the card.
+    let want: &[(&str, usize, usize, Option<f64>)] = &[
+        ("company_name", 0, 0, None),
+        ("credit_code", 1, 1, Some(1.0)),
+        ("id_number", 1, 0, Some(0.0)),
+        ("id_valid_to", 1, 0, Some(0.0)),
+    ];
+    for &(name, total, exact, accuracy) in want {
+        let s = &r.fields[name];
+        assert_eq!((s.legible_total, s.legible_exact), (total, exact), "{name}");
+        close_opt(s.legible_accuracy, accuracy);
+    }
+}
+
+#[test]
 fn throughput_and_stage_percentiles() {
     let r = score(&tiny_set());
     // S-6 has no total: its one document is left out. 11 documents in 6.0 s.
