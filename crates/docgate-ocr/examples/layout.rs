@@ -59,6 +59,11 @@ fn main() {
     for l in &dump {
         println!("{l}");
     }
+    if std::env::var_os("RAW").is_some() {
+        for r in docgate_ocr::layout::pieces(&page.gray) {
+            println!("raw {r:?}");
+        }
+    }
     let mut rgb = image::DynamicImage::ImageLuma8(page.gray.clone()).to_rgb8();
     for l in &page.lines {
         let r = l.region;

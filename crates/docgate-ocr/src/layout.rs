@@ -371,7 +371,12 @@ fn group(mut blobs: Vec<Blob>, w: u32, h: u32) -> Vec<Blob> {
     done.extend(active);
     done.into_iter()
         .map(|p| (p.b, p.blobs))
-        .filter(|(b, n)| b.h() >= 8 && b.w() * 2 >= b.h() * 3 && *n >= 2)
+        // One component is a speck, unless it is a text-high run of touching characters
+        // (a bold or blurred "6%" or "4854.61" is a single component).
+        .filter(|(b, n)| {
+            let text_high = b.h() * 10 >= text_h * 6 && b.h() * 10 <= text_h * 16;
+            b.h() >= 8 && b.w() * 2 >= b.h() * 3 && (*n >= 2 || text_high)
+        })
         .map(|(b, _)| b)
         .collect()
 }

@@ -245,17 +245,43 @@ fn validity(p: &Page<'_>, out: &mut Out, r: &Reading) -> bool {
 }
 
 fn invoice(p: &mut Page<'_>, out: &mut Out) {
-    // Buyer and seller blocks print the same labels: the buyer's come first (above, or left
-    // on 数电票), the seller's last.
+    // Buyer and seller blocks print the same labels. A seller field read from the buyer's
+    // block would fail a correct submission (the buyer is another company), so each label
+    // is tied to its block: the block's 销售方 mark (the first one; the footer's
+    // "销售方（章）" comes after), and the seller's tax id to the seller's name above it.
     let names = p.find_labels(&["名称"]);
-    if let Some(hit) = names.first().filter(|_| names.len() >= 2) {
+    let ids = p.find_labels(&["纳税人识别号", "统一社会信用代码"]);
+    let mark = p.find_labels(&["销售方"]).into_iter().next();
+    let (buyer, seller) = match &mark {
+        Some(m) => {
+            let seller = in_block(m.line_region, &names);
+            let buyer = names
+                .iter()
+                .filter(|h| seller.is_none_or(|s| h.line != s.line))
+                .find(|h| {
+                    h.line_region[1] + m.line_region[3] < m.line_region[1] || {
+                        // Side by side (数电票): left of the seller's mark.
+                        h.line_region[0] + m.line_region[3] < m.line_region[0]
+                    }
+                });
+            (buyer, seller)
+        }
+        None if names.len() >= 2 => (names.first(), names.last()),
+        // One 名称 and no block mark: whose it is cannot be told; read neither.
+        None => (None, None),
+    };
+    if let Some(hit) = buyer {
         name_right(p, out, hit, f::BUYER_NAME, false);
     }
-    if let Some(hit) = names.last() {
+    if let Some(hit) = seller {
         name_right(p, out, hit, f::SELLER_NAME, false);
     }
-    let ids = p.find_labels(&["纳税人识别号", "统一社会信用代码"]);
-    if let Some(hit) = ids.last() {
+    let tax_id = match (seller, &mark) {
+        (Some(s), _) => just_below(s.line_region, &ids),
+        (None, Some(m)) => in_block(m.line_region, &ids),
+        (None, None) => None,
+    };
+    if let Some(hit) = tax_id {
         code_field(
             p,
             out,
@@ -276,6 +302,28 @@ fn invoice(p: &mut Page<'_>, out: &mut Out) {
     }
     tax_rate(p, out);
     invoice_numbers(p, out);
+}
+
+/// The label hit nearest a block mark (销售方), at or below its top and not left of it.
+fn in_block(mark: Region, hits: &[LabelHit]) -> Option<&LabelHit> {
+    let h = mark[3].max(1);
+    hits.iter()
+        .filter(|t| t.line_region[1] + h >= mark[1] && t.line_region[0] + h >= mark[0])
+        .min_by_key(|t| {
+            t.line_region[1].saturating_sub(mark[1]) + t.line_region[0].saturating_sub(mark[0]) / 4
+        })
+}
+
+/// The label hit on the lines just below `above` (within four line heights), starting
+/// near its left edge: the tax id printed under a block's 名称.
+fn just_below(above: Region, hits: &[LabelHit]) -> Option<&LabelHit> {
+    let h = above[3].max(1);
+    hits.iter()
+        .filter(|t| {
+            let r = t.line_region;
+            r[1] > above[1] + h / 2 && r[1] <= above[1] + 4 * h && r[0].abs_diff(above[0]) <= 3 * h
+        })
+        .min_by_key(|t| t.line_region[1])
 }
 
 /// The 税率 column: the header cell is a piece of its own (cells are split at their rules);

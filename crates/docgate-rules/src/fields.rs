@@ -658,6 +658,18 @@ fn matches<'a>(out: &mut Emitter, profile: &Profile, sub: &'a Submission, read: 
                     .zip(company.as_ref())
                     .map(|(v, r)| name_verdict("invoice seller", v, r, &c.params, false));
                 let tax = doc.get(f::SELLER_TAX_ID).zip(code.as_ref()).map(|(v, r)| {
+                    let (a, b) = (normalize(&v.value), normalize(r.value));
+                    if a.chars().count() != b.chars().count() {
+                        // A pre-2016 registration number (15 digits) and an 18-character
+                        // tax id are different schemes: a difference proves nothing.
+                        return (
+                            Verdict::Uncertain,
+                            format!(
+                                "invoice seller tax id {a} cannot be compared with {} {b}: a different kind of number",
+                                r.source
+                            ),
+                        );
+                    }
                     code_verdict(
                         "invoice seller tax id",
                         &v.value,

@@ -509,6 +509,37 @@ fn cross_document_checks_without_a_form() {
 }
 
 #[test]
+fn an_invoice_tax_id_is_not_compared_with_a_registration_number() {
+    // The form gives a pre-2016 licence's 15-digit registration number; the invoice prints
+    // an 18-character credit code. Different schemes: review, never fail.
+    let form = serde_json::json!({
+        "company_name": "杭州示例科技有限公司",
+        "credit_code": "110105657755375",
+    });
+    let extracted = with_fields(&[(
+        "inv",
+        &[
+            ("seller_name", "杭州示例科技有限公司"),
+            ("seller_tax_id", "91110000802100433B"),
+        ],
+    )]);
+    let r = judge(
+        &submission("1688", form, INVOICE_SET),
+        &SubmissionMeasurements {
+            documents: invoice_docs(),
+            extracted,
+        },
+    );
+    let seller = find(&r, RuleId::MatchInvoiceSeller, Some("inv"));
+    assert_eq!(seller.outcome, Outcome::Review, "{}", seller.message);
+    assert!(
+        seller.message.contains("cannot be compared"),
+        "{}",
+        seller.message
+    );
+}
+
+#[test]
 fn misread_code_differing_by_one_character_is_review() {
     let form = serde_json::json!({"credit_code": "91350100M000100Y43"});
     let extracted = with_fields(&[("lic", &[("credit_code", "91350100M0001O0Y43")])]);
