@@ -32,6 +32,10 @@ pub const FRAME_WORK_LONG: u32 = 800;
 /// page's small text several pixels tall, which sharpness needs to see defocus.
 pub const DOC_WORK_LONG: u32 = 1400;
 
+/// How far outside the frame (working pixels of the frame copy) a corner may be measured
+/// and still count as at the frame's edge: the precision of two fitted edges' crossing.
+pub const CORNER_TOL: f64 = 2.5;
+
 /// Measures one decoded page. See [`VisionMeasurements`] for what each field means.
 pub fn measure(img: &RgbImage) -> VisionMeasurements {
     let (iw, ih) = img.dimensions();
@@ -73,6 +77,7 @@ pub fn measure(img: &RgbImage) -> VisionMeasurements {
                         .min(p[1])
                         .min(f64::from(iw) - p[0])
                         .min(f64::from(ih) - p[1]);
+                    let m = at_edge_within_tolerance(m, frame.scale);
                     CornerMeasurement {
                         position: Some(*p),
                         margin_fraction: Some(m / short),
@@ -292,6 +297,18 @@ fn runs_off(edges: &quad::Edges, frame: &work::Work, found: usize, missing: usiz
     }
 }
 
+/// A corner's margin (page px, negative outside the frame) with the measurement's own
+/// imprecision taken out: a corner is where two fitted lines meet, each good to about a
+/// working pixel, so one less than [`CORNER_TOL`] working pixels (`scale` page px each)
+/// outside the frame is at its edge as far as can be told (a scan cropped to the page).
+fn at_edge_within_tolerance(m: f64, scale: f64) -> f64 {
+    if m < 0.0 && m >= -CORNER_TOL * scale {
+        0.0
+    } else {
+        m
+    }
+}
+
 fn round2(v: f64) -> f64 {
     (v * 100.0).round() / 100.0
 }
@@ -377,4 +394,17 @@ fn half_planes(q: &[[f64; 2]], inset: f64) -> Vec<[f64; 3]> {
             [ka, kb, -(ka * a[0] + kb * a[1]) - inset]
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_corner_within_the_fit_precision_outside_the_frame_is_at_its_edge() {
+        // 2 working px at 2 page px each: 4 px out is at the edge, 6 px out is outside.
+        assert_eq!(at_edge_within_tolerance(-4.0, 2.0), 0.0);
+        assert_eq!(at_edge_within_tolerance(-6.0, 2.0), -6.0);
+        assert_eq!(at_edge_within_tolerance(3.0, 2.0), 3.0);
+    }
 }
