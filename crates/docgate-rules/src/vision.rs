@@ -45,7 +45,9 @@ pub(crate) fn check(
     // Blur.
     let blur = &rules.image_blur;
     let min = blur.params.min_sharpness;
-    let motion = if v.sharpness_max > 0.0 && v.sharpness < 0.6 * v.sharpness_max {
+    // Sharp pages and defocus keep the weakest direction above about half the strongest;
+    // motion blur leaves it near a fifth (fixtures/generated seed 11).
+    let motion = if v.sharpness_max > 0.0 && v.sharpness < 0.4 * v.sharpness_max {
         format!(
             ", sharpest direction {:.1}: blurred along one direction (motion)",
             v.sharpness_max

@@ -115,15 +115,20 @@ fn clean_page_passes_every_vision_rule() {
 #[test]
 fn blurred_page_fails_with_numbers_and_region() {
     let mut v = clean();
-    v.sharpness = 12.5;
+    v.sharpness = 8.5;
     v.sharpness_max = 40.0;
-    let r = judge("1688", "business_license", v);
+    let r = judge("1688", "business_license", v.clone());
     let f = find(&r, RuleId::ImageBlur);
     assert_eq!(f.outcome, Outcome::Fail);
-    assert_eq!((f.measured, f.threshold), (Some(12.5), Some(22.0)));
-    assert!(f.message.contains("12.5 < 22"), "{}", f.message);
+    assert_eq!((f.measured, f.threshold), (Some(8.5), Some(13.5)));
+    assert!(f.message.contains("8.5 < 13.5"), "{}", f.message);
     assert!(f.message.contains("motion"), "{}", f.message);
     assert_eq!(f.region, Some([200, 250, 1600, 1000]));
+    // Defocus lowers every direction alike: blurred, not called motion.
+    v.sharpness_max = 12.0;
+    let f = find(&judge("1688", "business_license", v), RuleId::ImageBlur).clone();
+    assert_eq!(f.outcome, Outcome::Fail);
+    assert!(!f.message.contains("motion"), "{}", f.message);
 }
 
 #[test]

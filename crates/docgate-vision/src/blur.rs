@@ -1,8 +1,12 @@
 //! Sharpness by re-blurring (after Crété-Roffet et al., "The blur effect", 2007), per
 //! direction: along a direction θ, compare the edge contrast `D0 = I(x+u) − I(x−u)` with
 //! the contrast after a further 5-tap box blur along θ, `D1`. A crisp edge loses most of
-//! its contrast to that blur; an already blurred edge loses little. The score is the share
-//! of contrast lost, `Σ max(0, |D0| − |D1|) / Σ |D0|` over edge pixels, × 100.
+//! its contrast to that blur; an already blurred edge loses little. A direction's score is
+//! the share of contrast lost, `Σ max(0, |D0| − |D1|) / Σ |D0|` over edge pixels, × 100,
+//! weighted by that direction's strong-edge contrast (98th percentile of `|D0|`) over the
+//! most contrasted direction's: motion blur smears thin strokes along its direction into
+//! plateaus whose ends stay as steep as the stroke was wide, so the share lost alone
+//! barely drops there, while the contrast does (to about stroke width / smear length).
 //!
 //! Why this generalises: it is a ratio, so it does not depend on contrast, lighting or how
 //! much text the page holds, and it runs on tiles resampled to a fixed scale relative to
@@ -65,11 +69,13 @@ pub(crate) fn sharpness(inp: &Input) -> (f64, f64) {
         .collect();
     let range = quantile(&mut l, 0.99) - quantile(&mut l, 0.01);
     let floor = (0.08 * range).max(4.0);
-    let mut scores = Vec::with_capacity(DIRECTIONS);
+    // Per direction: the score, and the strong-edge contrast level along it.
+    let mut scores: Vec<(f64, f64)> = Vec::with_capacity(DIRECTIONS);
     for k in 0..DIRECTIONS {
         let mut d0: Vec<f32> = all.iter().map(|c| c[2 * k]).collect();
+        let level = quantile(&mut d0, 0.98);
         // Edges along θ: a quarter of this direction's strong-edge level, and above the floor.
-        let thr = (0.25 * quantile(&mut d0, 0.98)).max(floor);
+        let thr = (0.25 * level).max(floor);
         let (mut lost, mut tot) = (0f64, 0f64);
         for c in &all {
             let (a, b) = (c[2 * k], c[2 * k + 1]);
@@ -79,14 +85,22 @@ pub(crate) fn sharpness(inp: &Input) -> (f64, f64) {
             }
         }
         if tot > 0.0 {
-            scores.push(100.0 * lost / tot);
+            scores.push((100.0 * lost / tot, f64::from(level)));
         }
     }
     if scores.is_empty() {
         return (0.0, 0.0);
     }
-    let min = scores.iter().copied().fold(f64::INFINITY, f64::min);
-    let max = scores.iter().copied().fold(0.0, f64::max);
+    // Each direction's score is weighted by its contrast relative to the most contrasted
+    // direction. Motion blur smears thin strokes along its direction into low plateaus
+    // whose ends stay as steep as the stroke was wide: the share of contrast a re-blur
+    // destroys along it stays high, but the contrast itself falls to about stroke width /
+    // smear length. Across the smear, strokes along it keep their full contrast. Defocus
+    // lowers every direction's contrast alike, and so leaves the weights near 1.
+    let top = scores.iter().map(|s| s.1).fold(0.0, f64::max).max(1e-9);
+    let weighted: Vec<f64> = scores.iter().map(|(s, a)| s * a / top).collect();
+    let min = weighted.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = weighted.iter().copied().fold(0.0, f64::max);
     (min, max)
 }
 

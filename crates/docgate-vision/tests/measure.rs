@@ -89,14 +89,16 @@ fn motion_blur_is_seen_as_anisotropic() {
         Rgb(acc.map(|a| (a / 15) as u8))
     });
     let m = measure(&smeared);
+    // The smear leaves thin strokes' ends steep but their contrast along x low: the
+    // contrast-weighted score along x falls well below a third of the sharp page's.
     assert!(
-        m.sharpness < 0.6 * sharp.sharpness,
+        m.sharpness < 0.33 * sharp.sharpness,
         "{} vs {}",
         m.sharpness,
         sharp.sharpness
     );
     assert!(
-        m.sharpness < 0.7 * m.sharpness_max,
+        m.sharpness < 0.4 * m.sharpness_max,
         "anisotropy: {} / {}",
         m.sharpness,
         m.sharpness_max
