@@ -118,6 +118,17 @@ pub(crate) fn paper_colour(w: &Work) -> [f32; 3] {
 
 /// [`paper_colour`] of the box `[x0, y0, x1, y1)`: the brighter 40 % of its central half.
 pub(crate) fn paper_colour_in(w: &Work, b: [usize; 4]) -> [f32; 3] {
+    paper_colour_with(w, b, false)
+}
+
+/// [`paper_colour_in`], leaving blown-out pixels (every channel ≥ 250) out when they are
+/// a minority of the box: under a glare patch over a tinted card, its colour, not the
+/// glare's. (A flatbed clips white paper to white everywhere: then they are the paper.)
+fn paper_colour_without_glare(w: &Work) -> [f32; 3] {
+    paper_colour_with(w, [0, 0, w.w, w.h], true)
+}
+
+fn paper_colour_with(w: &Work, b: [usize; 4], skip_glare: bool) -> [f32; 3] {
     let (bw, bh) = (b[2].saturating_sub(b[0]), b[3].saturating_sub(b[1]));
     let (x0, x1, y0, y1) = (
         b[0] + bw / 4,
@@ -132,6 +143,12 @@ pub(crate) fn paper_colour_in(w: &Work, b: [usize; 4]) -> [f32; 3] {
     for y in (y0..y1.min(w.h)).step_by(st) {
         for x in (x0..x1.min(w.w)).step_by(st) {
             px.push(w.rgb[y * w.w + x]);
+        }
+    }
+    if skip_glare {
+        let clipped = |p: &[f32; 3]| p[0].min(p[1]).min(p[2]) >= 250.0;
+        if px.iter().filter(|p| clipped(p)).count() * 2 < px.len() {
+            px.retain(|p| !clipped(p));
         }
     }
     if px.is_empty() {
@@ -170,6 +187,17 @@ fn same_chroma(a: [f32; 3], b: [f32; 3]) -> bool {
 
 /// Finds the document's edges on a working copy of the whole frame.
 pub(crate) fn find(w: &Work, paper: [f32; 3]) -> Edges {
+    // Under glare the brightest part of the middle is the glare: the card's edges next to
+    // the patch meet paper the colour of the glare, the others paper of its own colour.
+    // When the two estimates differ, a side whose edge the first does not find (or finds
+    // with the document's printed paper beyond it) is searched again with the second.
+    let own = paper_colour_without_glare(w);
+    let second = ((0..3)
+        .map(|c| (own[c] - paper[c]).powi(2))
+        .sum::<f32>()
+        .sqrt()
+        > 6.0)
+        .then_some(own);
     // The four sides are independent: one rayon task each.
     let per_side: Vec<Option<(Line, [f64; 2])>> = SIDES
         .par_iter()
@@ -180,8 +208,15 @@ pub(crate) fn find(w: &Work, paper: [f32; 3]) -> Edges {
                 Side::Left | Side::Right => w.h / 2,
             };
             // A line with the document's printed paper beyond it is inside the document.
+            // Each judged with the paper colour it was found with.
             let outside_ok = |c: &(Line, [f64; 2])| !printed_paper_beyond(w, &c.0, *side, paper);
-            let step = best_line(&pts, *side, scanlines, w).filter(outside_ok);
+            let step = best_line(&pts, *side, scanlines, w)
+                .filter(outside_ok)
+                .or_else(|| {
+                    let own = second?;
+                    best_line(&candidates(w, *side, own), *side, scanlines, w)
+                        .filter(|c| !printed_paper_beyond(w, &c.0, *side, own))
+                });
             // A white page on a white scanner bed has no step at its edge, only the faint
             // shadow line the paper's thickness casts, and a step found further in is then
             // text or a line's far side. The paper's edge is the outermost of the two.

@@ -330,3 +330,29 @@ fn page_running_off_the_frame_past_its_printed_border_is_cut() {
     assert!(m.hidden_corners().is_empty(), "{:?}", m.corners);
     assert_eq!(m.edges_found, 4);
 }
+
+#[test]
+fn a_tinted_card_under_a_large_glare_patch_keeps_its_edges() {
+    // A plain bluish card on a dark green desk, a blown-out patch over 40 % of the middle
+    // of the frame: the brightest part of the middle is the glare, not the card, and no
+    // edge is found with the glare's colour as the paper's.
+    let (w, h) = (1280u32, 960u32);
+    let img = RgbImage::from_fn(w, h, |x, y| {
+        let (fx, fy) = (x as f32, y as f32);
+        let (dx, dy) = (fx - 640.0, fy - 480.0);
+        let r = (dx * dx + dy * dy).sqrt();
+        let on_card = (170.0..1110.0).contains(&fx) && (190.0..770.0).contains(&fy);
+        if !on_card {
+            return Rgb([40, 60, 35]);
+        }
+        if r < 200.0 {
+            return Rgb([255, 255, 255]);
+        }
+        Rgb([205, 218, 238])
+    });
+    let m = measure(&img);
+    assert_eq!(m.edges_found, 4, "{:?}", m.corners);
+    assert!(m.hidden_corners().is_empty(), "{:?}", m.corners);
+    let short = m.document_size[0].min(m.document_size[1]);
+    assert!((short as f64 - 580.0).abs() < 20.0, "{:?}", m.document_size);
+}
