@@ -26,3 +26,25 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# The standard chi_sim model that reads names (models/tesseract.toml), from the npm registry
+# (the tesseract.js data package carries tessdata 4.0.0's chi_sim). Checked by sha256.
+root="$(cd "$(dirname "$0")/.." && pwd)"
+std="$root/models/tessdata/chi_sim.traineddata"
+std_sha=fc05d89ab31d8b4e226910f16a8bcbf78e43bae3e2580bb5feefd052efdab363
+if ! echo "$std_sha  $std" | sha256sum -c --status 2>/dev/null; then
+  command -v npm >/dev/null || { echo "docgate: npm is needed to fetch the chi_sim model for names" >&2; exit 1; }
+  echo "docgate: fetching the standard chi_sim model (npm @tesseract.js-data/chi_sim@1.0.0)" >&2
+  tmp="$(mktemp -d)"
+  (cd "$tmp" && npm pack --silent @tesseract.js-data/chi_sim@1.0.0 >/dev/null 2>&1 \
+    && tar xzf tesseract.js-data-chi_sim-1.0.0.tgz package/4.0.0/chi_sim.traineddata.gz)
+  mkdir -p "$root/models/tessdata"
+  gunzip -c "$tmp/package/4.0.0/chi_sim.traineddata.gz" > "$std.part"
+  rm -rf "$tmp"
+  if ! echo "$std_sha  $std.part" | sha256sum -c --status; then
+    rm -f "$std.part"
+    echo "docgate: the downloaded chi_sim model does not match its pinned sha256" >&2
+    exit 1
+  fi
+  mv "$std.part" "$std"
+fi

@@ -301,6 +301,11 @@ pub struct ExtractedField {
     /// The raw reading when a check-character repair changed it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repaired_from: Option<String>,
+    /// Other readings of the same print (a second OCR model) that differ from `value`.
+    /// A match rule accepts a reference that equals any of them: two independent readings
+    /// do not both slip into exactly the typed value.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alternatives: Vec<String>,
 }
 
 impl std::fmt::Debug for ExtractedField {
@@ -311,6 +316,7 @@ impl std::fmt::Debug for ExtractedField {
             .field("confidence", &self.confidence)
             .field("region", &self.region)
             .field("repaired", &self.repaired_from.is_some())
+            .field("alternatives", &self.alternatives.len())
             .finish()
     }
 }
@@ -347,6 +353,7 @@ mod tests {
             confidence: 0.9,
             region: None,
             repaired_from: None,
+            alternatives: Vec::new(),
         };
         assert!(!format!("{f:?}").contains("19800101"));
     }

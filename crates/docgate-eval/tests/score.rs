@@ -90,6 +90,7 @@ impl Case {
                     confidence: 0.9,
                     region: None,
                     repaired_from: None,
+                    alternatives: Vec::new(),
                 },
             );
         }

@@ -64,6 +64,9 @@ fn main() {
             println!("raw {r:?}");
         }
     }
+    if let Err(e) = page.gray.save(format!("{out}.gray.png")) {
+        eprintln!("{e}");
+    }
     let mut rgb = image::DynamicImage::ImageLuma8(page.gray.clone()).to_rgb8();
     for l in &page.lines {
         let r = l.region;

@@ -74,6 +74,9 @@ fn main() {
                     }
                     (v.corners.len() == 4).then_some(q)
                 });
+            if std::env::var_os("DBG_DUAL").is_some() {
+                eprintln!("DOC\t{}\t{}", dir.display(), doc.id);
+            }
             let t = Instant::now();
             let got = read_document(&pool, kind, img.as_ref(), quad.as_ref(), text.as_deref());
             let el = t.elapsed();

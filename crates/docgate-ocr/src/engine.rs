@@ -10,16 +10,29 @@ use image::GrayImage;
 pub enum Model {
     /// `eng.traineddata`: digits, Latin letters, punctuation.
     Eng,
-    /// `chi_sim.traineddata`: simplified Chinese (and digits).
+    /// `chi_sim.traineddata`: simplified Chinese (and digits), Debian's fast model.
     ChiSim,
+    /// The standard `chi_sim` model (tessdata, 44 MB, see `models/tesseract.toml`): about as
+    /// fast per character here, and it reads rare name characters (霞, 磊, 萱) the fast
+    /// model turns into common ones. Used for names; engines without it use [`Model::ChiSim`].
+    ChiSimStd,
 }
 
 impl Model {
-    /// The traineddata name (`eng`, `chi_sim`).
+    /// A name for logs and counters (`eng`, `chi_sim`, `chi_sim_std`).
     pub fn as_str(self) -> &'static str {
         match self {
             Model::Eng => "eng",
             Model::ChiSim => "chi_sim",
+            Model::ChiSimStd => "chi_sim_std",
+        }
+    }
+
+    /// The traineddata language the model is loaded as.
+    pub fn lang(self) -> &'static str {
+        match self {
+            Model::Eng => "eng",
+            Model::ChiSim | Model::ChiSimStd => "chi_sim",
         }
     }
 }

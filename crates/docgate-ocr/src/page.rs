@@ -322,13 +322,29 @@ impl<'a> Page<'a> {
     /// depends on where the label's box was estimated to end). When the label stands alone
     /// in its piece, the next piece on the row is read instead.
     pub fn value_after(&self, hit: &LabelHit, whitelist: Option<&str>) -> Option<Reading> {
+        self.value_after_with(hit, whitelist, Model::ChiSim)
+    }
+
+    /// [`Page::value_after`], read with `model`.
+    pub fn value_after_with(
+        &self,
+        hit: &LabelHit,
+        whitelist: Option<&str>,
+        model: Model,
+    ) -> Option<Reading> {
         let line = hit.line_region;
         let area = padded(line);
         // A piece no wider than the prefix read (PREFIX_WIDTHS text heights) was read whole
-        // already, with the same crop: reuse it instead of recognising it twice.
+        // already, with the same crop and model: reuse it instead of recognising it twice.
         let whole = match self.lines.get(hit.line) {
-            Some(l) if l.region == line && line[2] <= line[3] * PREFIX_WIDTHS => l.prefix.clone(),
-            _ => self.read(area, Model::ChiSim, Psm::Line, None),
+            Some(l)
+                if model == Model::ChiSim
+                    && l.region == line
+                    && line[2] <= line[3] * PREFIX_WIDTHS =>
+            {
+                l.prefix.clone()
+            }
+            _ => self.read(area, model, Psm::Line, None),
         };
         if let Some(whole) = whole {
             let rest = after_label(&whole, &hit.text).or_else(|| {
@@ -354,7 +370,7 @@ impl<'a> Page<'a> {
         // Alone in its piece: the value is the next piece on the row.
         let next = self.next_on_row(hit)?;
         let area = padded(next);
-        let r = self.read(area, Model::ChiSim, Psm::Line, whitelist)?;
+        let r = self.read(area, model, Psm::Line, whitelist)?;
         first_run(r, next[3])
     }
 

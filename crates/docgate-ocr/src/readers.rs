@@ -62,6 +62,7 @@ impl Out {
                 confidence: r.confidence(),
                 region: r.region().map(|g: Region| p.to_original(g)),
                 repaired_from: raw,
+                alternatives: Vec::new(),
             },
         );
     }
@@ -103,14 +104,33 @@ fn code_field(
 }
 
 fn name_right(p: &Page<'_>, out: &mut Out, hit: &LabelHit, name: &str, person: bool) {
-    if let Some(r) = p.value_after(hit, None) {
+    let clean = |r: Reading| {
         let v = if person {
             values::person(&r.text())
         } else {
             values::name(&r.text())
         };
-        if let Some(v) = v {
-            out.put(p, name, v, &r, None);
+        v.map(|v| (v, r))
+    };
+    // Read twice: the fast model (whose reading of a short piece the label search already
+    // made) and the standard one, which knows rarer characters. Agreement is kept; on
+    // disagreement the more confident reading wins.
+    let fast = p.value_after(hit, None).and_then(clean);
+    let std = p
+        .value_after_with(hit, None, Model::ChiSimStd)
+        .and_then(clean);
+    // The standard model's reading is preferred only when clearly more confident: on
+    // company names the fast one is as often right (fixtures/small and seed 23, 2026-11-24).
+    let (best, other) = match (fast, std) {
+        (Some(a), Some(b)) if b.1.confidence() >= a.1.confidence() + 0.05 => (Some(b), Some(a)),
+        (Some(a), b) => (Some(a), b),
+        (None, b) => (b, None),
+    };
+    if let Some((v, r)) = best {
+        let alternatives = other.map(|o| o.0).filter(|o| *o != v).into_iter().collect();
+        out.put(p, name, v, &r, None);
+        if let Some(f) = out.fields.get_mut(name) {
+            f.alternatives = alternatives;
         }
     }
 }

@@ -27,11 +27,17 @@ use crate::engine::{to_page, Model, Ocr, OcrError, Psm, Reading, Request, Word};
 /// Where Debian installs the Tesseract 5 models.
 pub const DEFAULT_TESSDATA: &str = "/usr/share/tesseract-ocr/5/tessdata";
 
+/// Where scripts/deps.sh installs the standard chi_sim model, relative to the checkout.
+pub const NAMES_TESSDATA: &str = "models/tessdata";
+
 /// How the pool is set up.
 #[derive(Debug, Clone)]
 pub struct TesseractConfig {
     /// Folder holding `eng.traineddata` and `chi_sim.traineddata`.
     pub tessdata: PathBuf,
+    /// Folder holding the standard `chi_sim.traineddata` used for names
+    /// ([`Model::ChiSimStd`]); `None`: names are read with the fast model.
+    pub names_tessdata: Option<PathBuf>,
     /// Worker threads (one handle per model each).
     pub workers: usize,
     /// The longest a caller waits for one read.
@@ -45,6 +51,19 @@ impl Default for TesseractConfig {
                 .map(PathBuf::from)
                 .filter(|p| p.join("chi_sim.traineddata").is_file())
                 .unwrap_or_else(|| PathBuf::from(DEFAULT_TESSDATA)),
+            // DOCGATE_NAMES_TESSDATA, else the copy scripts/deps.sh installs in the
+            // checkout this was built from, else ./models/tessdata; when present.
+            names_tessdata: std::env::var_os("DOCGATE_NAMES_TESSDATA")
+                .map(PathBuf::from)
+                .into_iter()
+                .chain([
+                    PathBuf::from(concat!(
+                        env!("CARGO_MANIFEST_DIR"),
+                        "/../../models/tessdata"
+                    )),
+                    PathBuf::from(NAMES_TESSDATA),
+                ])
+                .find(|p| p.join("chi_sim.traineddata").is_file()),
             workers: std::thread::available_parallelism()
                 .map(|n| n.get())
                 .unwrap_or(1)
@@ -101,9 +120,10 @@ impl TesseractPool {
             let rx = Arc::clone(&rx);
             let ready = ready_tx.clone();
             let data = config.tessdata.clone();
+            let names = config.names_tessdata.clone();
             std::thread::Builder::new()
                 .name(format!("docgate-ocr-{i}"))
-                .spawn(move || worker(&data, &rx, &ready))
+                .spawn(move || worker(&data, names.as_deref(), &rx, &ready))
                 .map_err(|e| OcrError::Unavailable(format!("cannot start a worker: {e}")))?;
         }
         drop(ready_tx);
@@ -175,34 +195,38 @@ impl Ocr for TesseractPool {
 /// Process-wide read counters: calls, microseconds inside Tesseract, and the summed
 /// width/height ratio of the crops (≈ characters read), per model. They are what the speed
 /// work is steered by: the cost of a read is per call plus per character.
-static STATS: [[AtomicU64; 3]; 2] = [
+static STATS: [[AtomicU64; 3]; 3] = [
+    [AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)],
     [AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)],
     [AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)],
 ];
 
-/// Counters since the process started, per model (`eng`, `chi_sim`): (reads, µs, characters).
-pub fn read_stats() -> [(Model, u64, u64, u64); 2] {
-    let get = |i: usize| {
+const MODELS: [Model; 3] = [Model::Eng, Model::ChiSim, Model::ChiSimStd];
+
+/// Counters since the process started, per model: (model, reads, µs, characters).
+pub fn read_stats() -> [(Model, u64, u64, u64); 3] {
+    MODELS.map(|m| {
+        let i = MODELS.iter().position(|x| *x == m).unwrap_or(0);
         (
+            m,
             STATS[i][0].load(Ordering::Relaxed),
             STATS[i][1].load(Ordering::Relaxed),
             STATS[i][2].load(Ordering::Relaxed),
         )
-    };
-    let (a, b) = (get(0), get(1));
-    [(Model::Eng, a.0, a.1, a.2), (Model::ChiSim, b.0, b.1, b.2)]
+    })
 }
 
 /// One worker's handles.
 struct Handles {
     eng: TessBaseApi,
     chi: TessBaseApi,
+    chi_std: Option<TessBaseApi>,
 }
 
 fn init(data: &std::path::Path, model: Model) -> Result<TessBaseApi, OcrError> {
     let path = CString::new(data.as_os_str().to_string_lossy().as_bytes())
         .map_err(|_| OcrError::Unavailable("tessdata path has a NUL".into()))?;
-    let lang = CString::new(model.as_str()).map_err(|_| OcrError::Unavailable("lang".into()))?;
+    let lang = CString::new(model.lang()).map_err(|_| OcrError::Unavailable("lang".into()))?;
     let mut api = TessBaseApi::create();
     api.init_4(
         Some(&path),
@@ -215,6 +239,7 @@ fn init(data: &std::path::Path, model: Model) -> Result<TessBaseApi, OcrError> {
 
 fn worker(
     data: &std::path::Path,
+    names: Option<&std::path::Path>,
     jobs: &Mutex<Receiver<Job>>,
     ready: &Sender<Result<(), OcrError>>,
 ) {
@@ -222,6 +247,14 @@ fn worker(
         Ok(Handles {
             eng,
             chi: init(data, Model::ChiSim)?,
+            // Optional: without it names are read with the fast model.
+            chi_std: names.and_then(|d| match init(d, Model::ChiSimStd) {
+                Ok(api) => Some(api),
+                Err(e) => {
+                    tracing::warn!(error = %e, "standard chi_sim not loaded; names read with the fast model");
+                    None
+                }
+            }),
         })
     });
     let mut handles = match handles {
@@ -253,10 +286,14 @@ fn worker(
                 let api = match model {
                     Model::Eng => &mut handles.eng,
                     Model::ChiSim => &mut handles.chi,
+                    Model::ChiSimStd => match handles.chi_std.as_mut() {
+                        Some(api) => api,
+                        None => &mut handles.chi,
+                    },
                 };
                 let t = Instant::now();
                 let r = recognise(api, &image, origin, psm, whitelist.as_deref());
-                let slot = &STATS[usize::from(model == Model::ChiSim)];
+                let slot = &STATS[MODELS.iter().position(|m| *m == model).unwrap_or(0)];
                 slot[0].fetch_add(1, Ordering::Relaxed);
                 slot[1].fetch_add(t.elapsed().as_micros() as u64, Ordering::Relaxed);
                 let (w, h) = image.dimensions();

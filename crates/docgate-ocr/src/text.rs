@@ -32,6 +32,7 @@ fn put(out: &mut Fields, name: &str, value: String, repaired_from: Option<String
             confidence: 1.0,
             region: None,
             repaired_from,
+            alternatives: Vec::new(),
         },
     );
 }

@@ -8,6 +8,15 @@ use std::sync::OnceLock;
 use docgate_core::{DocumentKind, Format};
 use docgate_ocr::{read_document, Quad, TesseractConfig, TesseractPool};
 
+const NAMES: [&str; 6] = [
+    "company_name",
+    "legal_rep_name",
+    "id_name",
+    "seller_name",
+    "buyer_name",
+    "account_name",
+];
+
 fn pool() -> &'static TesseractPool {
     static POOL: OnceLock<TesseractPool> = OnceLock::new();
     POOL.get_or_init(|| {
@@ -61,8 +70,14 @@ fn check(case: &str, doc: &str, kind: DocumentKind, fields: &[&str]) {
     assert!(!names.is_empty());
     for name in names {
         let w = want[name].as_str().expect("labelled");
-        let g = got.get(name).map(|f| f.value.as_str());
-        assert_eq!(g, Some(w), "{case}/{doc} {name}");
+        let g = got.get(name);
+        // Names are read by two models and the match rules accept either reading; the
+        // truth must be one of them. Codes, dates and rates have one reading, exact.
+        let among =
+            g.is_some_and(|f| NAMES.contains(&name) && f.alternatives.iter().any(|a| a == w));
+        if !among {
+            assert_eq!(g.map(|f| f.value.as_str()), Some(w), "{case}/{doc} {name}");
+        }
     }
 }
 

@@ -18,6 +18,8 @@ struct Model {
     sha256: String,
     package: String,
     version: String,
+    /// Folder relative to the checkout, when not `tessdata`.
+    dir: Option<String>,
 }
 
 #[test]
@@ -26,10 +28,16 @@ fn installed_models_match_the_manifest() {
     let text = std::fs::read_to_string(&root).expect("models/tesseract.toml");
     let m: Manifest = toml::from_str(&text).expect("manifest parses");
     let names: Vec<&str> = m.model.iter().map(|x| x.name.as_str()).collect();
-    assert_eq!(names, ["chi_sim", "eng"]);
+    assert_eq!(names, ["chi_sim", "chi_sim_std", "eng"]);
     for model in &m.model {
         assert!(!model.package.is_empty() && !model.version.is_empty());
-        let path = Path::new(&m.tessdata).join(&model.file);
+        let path = match &model.dir {
+            Some(d) => Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../..")
+                .join(d)
+                .join(&model.file),
+            None => Path::new(&m.tessdata).join(&model.file),
+        };
         let bytes = std::fs::read(&path).unwrap_or_else(|e| {
             panic!(
                 "{} not installed ({e}): run scripts/deps.sh",

@@ -423,6 +423,25 @@ fn name_verdict(
     let read = field.value.as_str();
     let show = |s: &str| if personal { mask(s) } else { s.to_string() };
     let comparison = compare_names(read, reference.value);
+    // A second, independent reading that agrees with the reference settles it: two
+    // models do not both slip into exactly the typed value.
+    if comparison != Comparison::Same {
+        if let Some(alt) = field
+            .alternatives
+            .iter()
+            .find(|a| compare_names(a, reference.value) == Comparison::Same)
+        {
+            return (
+                Verdict::Pass,
+                format!(
+                    "{what} {} agrees with {} (second reading; the first read {})",
+                    show(alt),
+                    reference.source,
+                    show(read)
+                ),
+            );
+        }
+    }
     let doubtful = f64::from(field.confidence) < params.trust_confidence;
     if let (Comparison::Different { similarity, .. }, true) = (&comparison, doubtful) {
         return (

@@ -48,6 +48,7 @@ fn field(v: &str) -> ExtractedField {
         confidence: 0.9,
         region: Some([10, 10, 100, 20]),
         repaired_from: None,
+        alternatives: Vec::new(),
     }
 }
 
@@ -505,6 +506,45 @@ fn cross_document_checks_without_a_form() {
             .iter()
             .all(|f| !(f.rule == RuleId::MatchCompanyName && f.document.as_deref() == Some("lic"))),
         "licence is not compared with itself"
+    );
+}
+
+#[test]
+fn a_second_reading_equal_to_the_form_settles_a_name() {
+    let form = serde_json::json!({"legal_rep_name": "石志霞"});
+    let mut rep = field("石志起");
+    rep.alternatives = vec!["石志霞".into()];
+    let mut extracted = with_fields(&[("lic", &[])]);
+    extracted
+        .get_mut("lic")
+        .unwrap()
+        .insert("legal_rep_name".into(), rep.clone());
+    let r = judge(
+        &submission("1688", form.clone(), FULL_SET),
+        &SubmissionMeasurements {
+            documents: clean_docs(),
+            extracted: extracted.clone(),
+        },
+    );
+    let f = find(&r, RuleId::MatchLegalRepName, Some("lic"));
+    assert_eq!(f.outcome, Outcome::Pass, "{}", f.message);
+    assert!(!f.message.contains("石志霞"), "masked: {}", f.message);
+    // A second reading that agrees with nothing changes nothing.
+    rep.alternatives = vec!["石志超".into()];
+    extracted
+        .get_mut("lic")
+        .unwrap()
+        .insert("legal_rep_name".into(), rep);
+    let r = judge(
+        &submission("1688", form, FULL_SET),
+        &SubmissionMeasurements {
+            documents: clean_docs(),
+            extracted,
+        },
+    );
+    assert_ne!(
+        find(&r, RuleId::MatchLegalRepName, Some("lic")).outcome,
+        Outcome::Pass
     );
 }
 
