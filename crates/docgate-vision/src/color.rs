@@ -28,8 +28,9 @@ fn reddish(r: f32, g: f32, b: f32) -> bool {
 }
 
 /// Colourfulness, 0 for grey: the white-balanced chroma (levels) that at least [`TAIL`]
-/// of the document's usable pixels reach, after 3 × 3 averaging, seal red excluded.
-pub(crate) fn colorfulness(w: &Work, mask: &[bool], paper: [f32; 3]) -> f64 {
+/// of the document's usable pixels reach, after 3 × 3 averaging, seal red excluded except
+/// in `band` (the document's outer band, where borders are printed).
+pub(crate) fn colorfulness(w: &Work, mask: &[bool], band: &[bool], paper: [f32; 3]) -> f64 {
     let pl = luma(paper).max(1.0);
     let gain = paper.map(|c| pl / c.max(1.0));
     // Opponent chroma (a, b) and a weight of 1 per usable pixel, 0 where the pixel says
@@ -48,7 +49,7 @@ pub(crate) fn colorfulness(w: &Work, mask: &[bool], paper: [f32; 3]) -> f64 {
                 continue;
             }
             let (r, g, b) = (p[0] * gain[0], p[1] * gain[1], p[2] * gain[2]);
-            if reddish(r, g, b) {
+            if reddish(r, g, b) && !band[i] {
                 continue;
             }
             *c = [r - g, 0.5 * (r + g) - b, 1.0];

@@ -158,36 +158,8 @@ pub fn measure(img: &RgbImage) -> VisionMeasurements {
         f64::from(region[0] + region[2]) / frame.scale,
         f64::from(region[1] + region[3]) / frame.scale,
     ];
-    let inset = 0.02 * (bx[2] - bx[0]).min(bx[3] - bx[1]);
-    let half_planes = quad_frame.as_deref().map(|q| half_planes(q, inset));
-    let mut mask: Vec<bool> = vec![false; frame.w * frame.h];
-    for (y, row) in mask.chunks_mut(frame.w).enumerate() {
-        let py = y as f64 + 0.5;
-        if py < bx[1] + inset || py > bx[3] - inset {
-            continue;
-        }
-        // The row's span inside every half-plane (pixel centres at x + 0.5).
-        let (mut lo, mut hi) = (bx[0] + inset, bx[2] - inset);
-        for l in half_planes.iter().flatten() {
-            let rest = l[1] * py + l[2];
-            if l[0].abs() < 1e-12 {
-                if rest < 0.0 {
-                    hi = f64::NEG_INFINITY;
-                }
-            } else if l[0] > 0.0 {
-                lo = lo.max(-rest / l[0]);
-            } else {
-                hi = hi.min(-rest / l[0]);
-            }
-        }
-        let a = (lo - 0.5).ceil().max(0.0);
-        let b = (hi - 0.5).floor().min(frame.w as f64 - 1.0);
-        if a <= b {
-            row[a as usize..=b as usize]
-                .iter_mut()
-                .for_each(|m| *m = true);
-        }
-    }
+    let short_frame = (bx[2] - bx[0]).min(bx[3] - bx[1]);
+    let mut mask = document_mask(&frame, bx, quad_frame.as_deref(), 0.02 * short_frame);
     if !mask.iter().any(|m| *m) {
         mask.iter_mut().for_each(|m| *m = true);
     }
@@ -232,6 +204,16 @@ pub fn measure(img: &RgbImage) -> VisionMeasurements {
             }
         }
     }
+    // The document's outer band (2-10 % of its short side in from its edges), where a
+    // licence's ornate border is printed: colour there counts even on the red hue axis,
+    // which elsewhere is left out as possible seal ink. A seal is round and found (and
+    // masked above); a printed border is a long band along the edges.
+    let inner = document_mask(&frame, bx, quad_frame.as_deref(), 0.10 * short_frame);
+    let band: Vec<bool> = if quad_frame.is_some() {
+        mask.iter().zip(&inner).map(|(m, i)| *m && !*i).collect()
+    } else {
+        vec![false; mask.len()]
+    };
     let doc_paper = paper_in(&frame, &mask);
     let paper_level = glare::paper_level(&frame, &mask);
     let blur_in = blur::Input {
@@ -244,7 +226,7 @@ pub fn measure(img: &RgbImage) -> VisionMeasurements {
         || blur::sharpness(&blur_in),
         || {
             rayon::join(
-                || color::colorfulness(&frame, &colour_mask, doc_paper),
+                || color::colorfulness(&frame, &colour_mask, &band, doc_paper),
                 || glare::glare(&frame, &mask, paper_level),
             )
         },
@@ -270,6 +252,46 @@ pub fn measure(img: &RgbImage) -> VisionMeasurements {
         glare_region,
         seals,
     }
+}
+
+/// Pixels of the frame copy inside the document's quadrilateral `quad` (working pixels;
+/// its box `bx` when there is none), at least `inset` working pixels in from its edges.
+fn document_mask(
+    frame: &work::Work,
+    bx: [f64; 4],
+    quad: Option<&[[f64; 2]]>,
+    inset: f64,
+) -> Vec<bool> {
+    let half_planes = quad.map(|q| half_planes(q, inset));
+    let mut mask: Vec<bool> = vec![false; frame.w * frame.h];
+    for (y, row) in mask.chunks_mut(frame.w).enumerate() {
+        let py = y as f64 + 0.5;
+        if py < bx[1] + inset || py > bx[3] - inset {
+            continue;
+        }
+        // The row's span inside every half-plane (pixel centres at x + 0.5).
+        let (mut lo, mut hi) = (bx[0] + inset, bx[2] - inset);
+        for l in half_planes.iter().flatten() {
+            let rest = l[1] * py + l[2];
+            if l[0].abs() < 1e-12 {
+                if rest < 0.0 {
+                    hi = f64::NEG_INFINITY;
+                }
+            } else if l[0] > 0.0 {
+                lo = lo.max(-rest / l[0]);
+            } else {
+                hi = hi.min(-rest / l[0]);
+            }
+        }
+        let a = (lo - 0.5).ceil().max(0.0);
+        let b = (hi - 0.5).floor().min(frame.w as f64 - 1.0);
+        if a <= b {
+            row[a as usize..=b as usize]
+                .iter_mut()
+                .for_each(|m| *m = true);
+        }
+    }
+    mask
 }
 
 /// Whether side `found`'s edge was seen up to the frame border on side `missing`'s end

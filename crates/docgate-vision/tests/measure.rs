@@ -356,3 +356,35 @@ fn a_tinted_card_under_a_large_glare_patch_keeps_its_edges() {
     let short = m.document_size[0].min(m.document_size[1]);
     assert!((short as f64 - 580.0).abs() < 20.0, "{:?}", m.document_size);
 }
+
+#[test]
+fn a_border_printed_in_seal_red_is_colour_a_stamp_is_not() {
+    // A licence whose ornate border is printed in the red of seal ink, and nothing else in
+    // colour: the border runs along the document's edges, where no seal sits.
+    let mut img = bordered_page(1280, 1000, 140, 90, 1000, 820, 30);
+    for p in img.pixels_mut() {
+        if p.0 == [90, 60, 50] {
+            *p = Rgb([150, 52, 48]);
+        }
+    }
+    let m = measure(&img);
+    assert!(
+        m.colorfulness >= 3.0,
+        "red-bordered original {}",
+        m.colorfulness
+    );
+    // The same page in grey with a red seal stamped in the middle: still a copy.
+    let mut copy = bordered_page(1280, 1000, 140, 90, 1000, 820, 30);
+    let (sx, sy, r) = (640.0f32, 500.0f32, 110.0f32);
+    for (x, y, p) in copy.enumerate_pixels_mut() {
+        let l = ((u32::from(p.0[0]) * 299 + u32::from(p.0[1]) * 587 + u32::from(p.0[2]) * 114)
+            / 1000) as u8;
+        *p = Rgb([l, l, l]);
+        let d = ((x as f32 - sx).powi(2) + (y as f32 - sy).powi(2)).sqrt();
+        if (d - r).abs() < 6.0 || d < 25.0 || ((d - 0.7 * r).abs() < 8.0 && (x / 9) % 2 == 0) {
+            *p = Rgb([205, 45, 50]);
+        }
+    }
+    let m = measure(&copy);
+    assert!(m.colorfulness < 3.0, "stamped grey copy {}", m.colorfulness);
+}
