@@ -234,7 +234,9 @@ mod tests {
     #[test]
     fn rejects_unknown_form_field_by_name() {
         let j = r#"{"submission_id":"S","form":{"company":"x"},"documents":[{"id":"a","kind":"id_card_front","uri":"a.jpg"}]}"#;
-        let e = Submission::from_json(j.as_bytes()).unwrap_err().to_string();
+        let e = Submission::from_json(j.as_bytes())
+            .expect_err("unknown field")
+            .to_string();
         assert!(e.contains("unknown field `company`"), "{e}");
     }
 
@@ -244,7 +246,7 @@ mod tests {
         assert!(Submission::from_json(br#"{"submission_id":"S","documents":[]}"#).is_err());
         let dup = r#"{"submission_id":"S","documents":[{"id":"a","kind":"id_card_front","uri":"a.jpg"},{"id":"a","kind":"id_card_back","uri":"b.jpg"}]}"#;
         let e = Submission::from_json(dup.as_bytes())
-            .unwrap_err()
+            .expect_err("duplicate id")
             .to_string();
         assert!(e.contains("used twice"), "{e}");
     }

@@ -55,6 +55,8 @@ pub struct Page<'a> {
     back: Projection,
     /// Layout lines, top to bottom.
     pub lines: Vec<Line>,
+    /// The median piece height (the page's text size).
+    median_height: u32,
     prefixes_read: bool,
 }
 
@@ -125,11 +127,17 @@ impl<'a> Page<'a> {
             })
             .collect();
         lines.sort_by_key(|l| (l.region[1], l.region[0]));
+        let median_height = {
+            let mut hs: Vec<u32> = lines.iter().map(|l| l.region[3]).collect();
+            hs.sort_unstable();
+            hs.get(hs.len() / 2).copied().unwrap_or(u32::MAX / 4)
+        };
         Page {
             ocr,
             gray,
             back,
             lines,
+            median_height,
             prefixes_read: false,
         }
     }
@@ -178,6 +186,12 @@ impl<'a> Page<'a> {
         }
         self.lines[i].prefix_done = true;
         let r = self.lines[i].region;
+        // Labels are printed at the page's text size: a piece more than twice as tall as
+        // the median piece is a title, an emblem or a frame pattern, and reading it costs
+        // the most (~100 ms).
+        if r[3] > 2 * self.median_height {
+            return;
+        }
         // Labels are at most 8 characters (9 widths when spread); a character is about as wide as the piece is
         // tall. Tesseract wants a white margin.
         let pad = r[3] / 2;

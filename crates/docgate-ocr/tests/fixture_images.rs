@@ -60,7 +60,8 @@ fn check(case: &str, doc: &str, kind: DocumentKind, fields: &[&str]) {
         .flatten();
     let got = read_document(pool(), kind, Some(&page), quad.as_ref(), None);
     let truth: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.join("truth.json")).expect("truth")).unwrap();
+        serde_json::from_slice(&std::fs::read(dir.join("truth.json")).expect("truth"))
+            .expect("truth.json parses");
     let want = truth["fields"][doc].as_object().expect("labelled fields");
     let names: Vec<&str> = if fields.is_empty() {
         want.keys().map(String::as_str).collect()

@@ -517,7 +517,7 @@ fn a_second_reading_equal_to_the_form_settles_a_name() {
     let mut extracted = with_fields(&[("lic", &[])]);
     extracted
         .get_mut("lic")
-        .unwrap()
+        .expect("licence fields")
         .insert("legal_rep_name".into(), rep.clone());
     let r = judge(
         &submission("1688", form.clone(), FULL_SET),
@@ -533,7 +533,7 @@ fn a_second_reading_equal_to_the_form_settles_a_name() {
     rep.alternatives = vec!["石志超".into()];
     extracted
         .get_mut("lic")
-        .unwrap()
+        .expect("licence fields")
         .insert("legal_rep_name".into(), rep);
     let r = judge(
         &submission("1688", form, FULL_SET),
@@ -691,7 +691,7 @@ fn unknown_profile_is_an_error_naming_the_known_ones() {
         &SubmissionMeasurements::default(),
         as_of(),
     )
-    .unwrap_err();
+    .expect_err("an unknown profile is an error");
     assert!(e.to_string().contains("1688"), "{e}");
 }
 
