@@ -4,6 +4,8 @@
 //! `DOCGATE_BENCH_SUBMISSION=<folder with submission.json>` picks the submission (default:
 //! the first of fixtures/small). Run with `OMP_THREAD_LIMIT=1`.
 
+#![allow(missing_docs)] // criterion_group! generates an undocumented function
+
 use std::path::PathBuf;
 
 use criterion::{criterion_group, criterion_main, Criterion};

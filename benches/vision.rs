@@ -6,6 +6,8 @@
 //!
 //! `cargo bench -j 2 -p docgate-vision --bench vision`
 
+#![allow(missing_docs)] // criterion_group! generates an undocumented function
+
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
