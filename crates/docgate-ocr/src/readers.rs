@@ -349,28 +349,47 @@ fn just_below(above: Region, hits: &[LabelHit]) -> Option<&LabelHit> {
 /// The 税率 column: the header cell is a piece of its own (cells are split at their rules);
 /// the rates are the pieces below it, within the column, down to the totals row (合计).
 fn tax_rate(p: &mut Page<'_>, out: &mut Out) {
-    let Some(head) = p.find_label(&["税率", "征收率", "税率/征收率"]) else {
-        return;
+    let column: Vec<Region> = match p.find_label(&["税率", "征收率", "税率/征收率"]) {
+        Some(head) => {
+            let hr = head.line_region;
+            let h = hr[3];
+            let bottom = p
+                .find_labels(&["合计", "价税合计"])
+                .into_iter()
+                .map(|t| t.line_region[1])
+                .filter(|y| *y > hr[1] + h)
+                .min()
+                .unwrap_or(hr[1] + h * 20);
+            let (cx0, cx1) = (hr[0].saturating_sub(h * 2), hr[0] + hr[2] + h * 2);
+            p.lines
+                .iter()
+                .map(|l| l.region)
+                .filter(|r| {
+                    let cx = r[0] + r[2] / 2;
+                    r[1] > hr[1] + h / 2 && r[1] + r[3] / 2 < bottom && cx >= cx0 && cx <= cx1
+                })
+                .collect()
+        }
+        None => Vec::new(),
     };
-    let hr = head.line_region;
-    let h = hr[3];
-    let bottom = p
-        .find_labels(&["合计", "价税合计"])
+    if read_rates(p, out, column) {
+        return;
+    }
+    // The small header (9 px on a photographed paper invoice) is what fails to read, or
+    // reads as its neighbour 税额 with one slip, while the rates below it read well. A rate
+    // is the only thing an invoice prints as a short percentage: take the pieces whose whole
+    // reading is one ("9%", "13%") and read them again with the digit model.
+    let by_shape: Vec<Region> = p
+        .prefixes()
         .into_iter()
-        .map(|t| t.line_region[1])
-        .filter(|y| *y > hr[1] + h)
-        .min()
-        .unwrap_or(hr[1] + h * 20);
-    let (cx0, cx1) = (hr[0].saturating_sub(h * 2), hr[0] + hr[2] + h * 2);
-    let cells: Vec<Region> = p
-        .lines
-        .iter()
-        .map(|l| l.region)
-        .filter(|r| {
-            let cx = r[0] + r[2] / 2;
-            r[1] > hr[1] + h / 2 && r[1] + r[3] / 2 < bottom && cx >= cx0 && cx <= cx1
-        })
+        .filter(|(_, t)| is_rate_cell(t))
+        .map(|(r, _)| r)
         .collect();
+    read_rates(p, out, by_shape);
+}
+
+/// Reads rate cells with the digit model; whether a rate was found (and put).
+fn read_rates(p: &Page<'_>, out: &mut Out, cells: Vec<Region>) -> bool {
     let mut text = String::new();
     let mut readings = Vec::new();
     for c in cells {
@@ -381,9 +400,22 @@ fn tax_rate(p: &mut Page<'_>, out: &mut Out) {
             readings.extend(r.words);
         }
     }
-    if let Some(v) = values::tax_rates(&text) {
-        out.put(p, f::TAX_RATE, v, &Reading { words: readings }, None);
+    match values::tax_rates(&text) {
+        Some(v) => {
+            out.put(p, f::TAX_RATE, v, &Reading { words: readings }, None);
+            true
+        }
+        None => false,
     }
+}
+
+/// A piece read as nothing but a percentage of one or two digits.
+fn is_rate_cell(t: &str) -> bool {
+    let t: String = t.chars().filter(|c| !c.is_whitespace()).collect();
+    let Some(num) = t.strip_suffix('%').or_else(|| t.strip_suffix('％')) else {
+        return false;
+    };
+    (1..=2).contains(&num.len()) && num.chars().all(|c| c.is_ascii_digit())
 }
 
 /// Invoice number and code. Fully digital invoices print 发票号码 with 20 digits; paper
@@ -482,6 +514,21 @@ fn bank(p: &mut Page<'_>, out: &mut Out) {
             if (8..=32).contains(&digits.len()) {
                 out.put(p, f::ACCOUNT_NUMBER, digits, &r, None);
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_rate_cell;
+
+    #[test]
+    fn a_rate_cell_is_a_short_percentage_alone() {
+        for t in ["9%", "13%", " 6 %", "3％"] {
+            assert!(is_rate_cell(t), "{t}");
+        }
+        for t in ["100%", "%", "9", "13%,9%", "税率", "9211.66", "a9%"] {
+            assert!(!is_rate_cell(t), "{t}");
         }
     }
 }
