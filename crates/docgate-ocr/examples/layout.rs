@@ -32,15 +32,7 @@ fn main() {
     println!("pieces {:?} ({n})", t.elapsed());
     let t = Instant::now();
     // The quad vision finds, as the pipeline passes it.
-    let v = docgate_vision::measure(&img);
-    let mut q = [[0f32; 2]; 4];
-    for (slot, c) in q.iter_mut().zip(&v.corners) {
-        if let Some(p) = c.position {
-            *slot = [p[0] as f32, p[1] as f32];
-        }
-    }
-    let quad =
-        (v.corners.len() == 4 && v.corners.iter().all(|c| c.position.is_some())).then_some(q);
+    let quad = quad_of(&docgate_vision::measure(&img));
     println!("quad {quad:?}");
     let mut page = Page::new(
         &pool,

@@ -65,15 +65,7 @@ fn main() {
             let quad = img
                 .as_ref()
                 .filter(|_| std::env::var_os("PROBE_NOQUAD").is_none())
-                .and_then(|i| {
-                    let v = docgate_vision::measure(i);
-                    let mut q = [[0f32; 2]; 4];
-                    for (slot, c) in q.iter_mut().zip(&v.corners) {
-                        let p = c.position?;
-                        *slot = [p[0] as f32, p[1] as f32];
-                    }
-                    (v.corners.len() == 4).then_some(q)
-                });
+                .and_then(|i| quad_of(&docgate_vision::measure(i)));
             if std::env::var_os("DBG_DUAL").is_some() {
                 eprintln!("DOC\t{}\t{}", dir.display(), doc.id);
             }

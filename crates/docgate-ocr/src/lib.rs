@@ -22,6 +22,6 @@ pub mod values;
 
 pub use engine::{Model, Ocr, OcrError, Psm, Reading, Request, Word};
 pub use fake::FakeOcr;
-pub use page::Quad;
+pub use page::{quad_of, Quad};
 pub use readers::{read_document, Fields};
 pub use tesseract::{read_stats, TesseractConfig, TesseractPool};

@@ -15,6 +15,19 @@ use crate::engine::{Model, Ocr, Psm, Reading, Request, Word};
 /// Quad corners in page pixels (any order), as vision reports the document outline.
 pub type Quad = [[f32; 2]; 4];
 
+/// The document quad vision measured, when all four corners have a position.
+pub fn quad_of(v: &docgate_core::VisionMeasurements) -> Option<Quad> {
+    if v.corners.len() != 4 {
+        return None;
+    }
+    let mut q = [[0f32; 2]; 4];
+    for (slot, c) in q.iter_mut().zip(&v.corners) {
+        let p = c.position?;
+        *slot = [p[0] as f32, p[1] as f32];
+    }
+    Some(q)
+}
+
 /// A text line from the layout pass, with its label prefix once recognised.
 #[derive(Debug, Clone)]
 pub struct Line {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use docgate_core::{DocumentKind, Format};
-use docgate_ocr::{read_document, Quad, TesseractConfig, TesseractPool};
+use docgate_ocr::{quad_of, read_document, Quad, TesseractConfig, TesseractPool};
 
 const NAMES: [&str; 6] = [
     "company_name",
@@ -47,17 +47,7 @@ fn check(case: &str, doc: &str, kind: DocumentKind, fields: &[&str]) {
         max_pdf_pages: 10,
     };
     let page = docgate_ingest::decode_page(&bytes, fmt, 0, &limits).expect("decodes");
-    let v = docgate_vision::measure(&page);
-    let quad: Option<Quad> = (v.corners.len() == 4)
-        .then(|| {
-            let mut q = [[0f32; 2]; 4];
-            for (slot, c) in q.iter_mut().zip(&v.corners) {
-                let p = c.position?;
-                *slot = [p[0] as f32, p[1] as f32];
-            }
-            Some(q)
-        })
-        .flatten();
+    let quad: Option<Quad> = quad_of(&docgate_vision::measure(&page));
     let got = read_document(pool(), kind, Some(&page), quad.as_ref(), None);
     let truth: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("truth.json")).expect("truth"))

@@ -57,16 +57,7 @@ pub fn default_ocr() -> Option<&'static dyn Ocr> {
 
 /// The document quadrilateral vision found, when all four corners are known.
 fn quad(m: &DocumentMeasurements) -> Option<Quad> {
-    let v = m.pages.first()?.vision.as_ref()?;
-    if v.corners.len() != 4 {
-        return None;
-    }
-    let mut q = [[0f32; 2]; 4];
-    for (slot, c) in q.iter_mut().zip(&v.corners) {
-        let p = c.position?;
-        *slot = [p[0] as f32, p[1] as f32];
-    }
-    Some(q)
+    docgate_ocr::quad_of(m.pages.first()?.vision.as_ref()?)
 }
 
 /// Reads every document with the default engine; see [`read_with`].
