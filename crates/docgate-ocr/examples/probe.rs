@@ -66,9 +66,6 @@ fn main() {
                 .as_ref()
                 .filter(|_| std::env::var_os("PROBE_NOQUAD").is_none())
                 .and_then(|i| quad_of(&docgate_vision::measure(i)));
-            if std::env::var_os("DBG_DUAL").is_some() {
-                eprintln!("DOC\t{}\t{}", dir.display(), doc.id);
-            }
             let t = Instant::now();
             let got = read_document(&pool, kind, img.as_ref(), quad.as_ref(), text.as_deref());
             let el = t.elapsed();
