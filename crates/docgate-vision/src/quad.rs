@@ -199,42 +199,89 @@ pub(crate) fn find(w: &Work, paper: [f32; 3]) -> Edges {
         > 6.0)
         .then_some(own);
     // The four sides are independent: one rayon task each.
-    let per_side: Vec<Option<(Line, [f64; 2])>> = SIDES
+    let mut per_side: Vec<Option<(Line, [f64; 2])>> = SIDES
         .par_iter()
-        .map(|side| {
-            let pts = candidates(w, *side, paper);
-            let scanlines = match side {
-                Side::Top | Side::Bottom => w.w / 2,
-                Side::Left | Side::Right => w.h / 2,
-            };
-            // A line with the document's printed paper beyond it is inside the document.
-            // Each judged with the paper colour it was found with.
-            let outside_ok = |c: &(Line, [f64; 2])| !printed_paper_beyond(w, &c.0, *side, paper);
-            let step = best_line(&pts, *side, scanlines, w)
-                .filter(outside_ok)
-                .or_else(|| {
-                    let own = second?;
-                    best_line(&candidates(w, *side, own), *side, scanlines, w)
-                        .filter(|c| !printed_paper_beyond(w, &c.0, *side, own))
-                });
-            // A white page on a white scanner bed has no step at its edge, only the faint
-            // shadow line the paper's thickness casts, and a step found further in is then
-            // text or a line's far side. The paper's edge is the outermost of the two.
-            let faint = best_line(&faint_candidates(w, *side, paper), *side, scanlines, w)
-                .filter(outside_ok);
-            match (step, faint) {
-                (Some(s), Some(f)) => Some(if depth(&f.0, *side, w) < depth(&s.0, *side, w) {
-                    f
-                } else {
-                    s
-                }),
-                (s, f) => s.or(f),
-            }
-        })
+        .map(|side| side_edge(w, *side, paper, second, None))
         .collect();
+    // Opposite edges with (almost) no document between them, or crossed, are one edge
+    // seen from both sides: a side's walk found nothing before the far edge (or a printed
+    // line near it). The deeper of the two is searched again on its own side of the other,
+    // at least MIN_WIDTH of the frame away from it.
+    for (a, b) in [(0, 2), (1, 3)] {
+        let (Some(la), Some(lb)) = (per_side[a].map(|c| c.0), per_side[b].map(|c| c.0)) else {
+            continue;
+        };
+        let len = if a == 0 { w.h } else { w.w } as f64;
+        let (da, db) = (depth(&la, SIDES[a], w), depth(&lb, SIDES[b], w));
+        if len - da - db >= MIN_WIDTH * len {
+            continue;
+        }
+        let (deep, other) = if da > db { (a, lb) } else { (b, la) };
+        per_side[deep] = side_edge(w, SIDES[deep], paper, second, Some(other));
+    }
     Edges {
         lines: std::array::from_fn(|k| per_side[k].map(|c| c.0)),
         spans: std::array::from_fn(|k| per_side[k].map(|c| c.1)),
+    }
+}
+
+/// Narrowest share of the frame a document spans between opposite edges: anything
+/// smaller is too small to read (and the area check in `measure` would refuse it).
+const MIN_WIDTH: f64 = 0.1;
+
+/// One side's edge (see [`find`]); with `opposite`, only from candidates at least
+/// [`MIN_WIDTH`] of the frame on this side's side of that opposite edge.
+fn side_edge(
+    w: &Work,
+    side: Side,
+    paper: [f32; 3],
+    second: Option<[f32; 3]>,
+    opposite: Option<Line>,
+) -> Option<(Line, [f64; 2])> {
+    let scanlines = match side {
+        Side::Top | Side::Bottom => w.w / 2,
+        Side::Left | Side::Right => w.h / 2,
+    };
+    let keep = |mut pts: Vec<[f64; 2]>| -> Vec<[f64; 2]> {
+        if let Some(o) = opposite {
+            pts.retain(|p| room_to(&o, side, *p, w) >= MIN_WIDTH);
+        }
+        pts
+    };
+    // A line with the document's printed paper beyond it is inside the document.
+    // Each judged with the paper colour it was found with.
+    let outside_ok = |c: &(Line, [f64; 2])| !printed_paper_beyond(w, &c.0, side, paper);
+    let step = best_line(&keep(candidates(w, side, paper)), side, scanlines, w)
+        .filter(outside_ok)
+        .or_else(|| {
+            let own = second?;
+            best_line(&keep(candidates(w, side, own)), side, scanlines, w)
+                .filter(|c| !printed_paper_beyond(w, &c.0, side, own))
+        });
+    // A white page on a white scanner bed has no step at its edge, only the faint
+    // shadow line the paper's thickness casts, and a step found further in is then
+    // text or a line's far side. The paper's edge is the outermost of the two.
+    let faint =
+        best_line(&keep(faint_candidates(w, side, paper)), side, scanlines, w).filter(outside_ok);
+    match (step, faint) {
+        (Some(s), Some(f)) => Some(if depth(&f.0, side, w) < depth(&s.0, side, w) {
+            f
+        } else {
+            s
+        }),
+        (s, f) => s.or(f),
+    }
+}
+
+/// How far point `p` lies from the opposite side's edge `o`, towards `side`'s own border,
+/// as a share of the frame across (negative past it).
+fn room_to(o: &Line, side: Side, p: [f64; 2], w: &Work) -> f64 {
+    match side {
+        // x of `o` on p's row minus p's x, over the width; and so on.
+        Side::Left => (-(o.b * p[1] + o.c) / o.a - p[0]) / w.w as f64,
+        Side::Right => (p[0] + (o.b * p[1] + o.c) / o.a) / w.w as f64,
+        Side::Top => (-(o.a * p[0] + o.c) / o.b - p[1]) / w.h as f64,
+        Side::Bottom => (p[1] + (o.a * p[0] + o.c) / o.b) / w.h as f64,
     }
 }
 
@@ -424,7 +471,9 @@ fn candidates(w: &Work, side: Side, paper: [f32; 3]) -> Vec<[f64; 2]> {
         };
         // The whole scanline: a document need not be centred (one cut by the far side of
         // the frame may start past the middle); the first few candidates are kept anyway.
-        let lo = BAND + GAP + 1;
+        // A step this close to the border is measured with a narrower outer band (down to
+        // [`MIN_OUTER`] px): a scan cropped a few pixels outside the page has its edge there.
+        let lo = GAP + MIN_OUTER + 1;
         let hi = len - BAND - GAP - 1;
         let mut found = 0;
         let mut p = lo;
@@ -437,7 +486,7 @@ fn candidates(w: &Work, side: Side, paper: [f32; 3]) -> Vec<[f64; 2]> {
             let local_max = s >= MIN_STEP && s >= win[0] && s > win[2];
             if local_max {
                 let inner = sl.mean(p + GAP, p + GAP + BAND);
-                let outer = sl.mean(p - GAP - BAND, p - GAP);
+                let outer = sl.mean(outer_start(p), p - GAP);
                 // The document starts here: paper, or a printed band of another colour than
                 // the outside (a card's coloured border, a licence's ornament) with paper
                 // right behind it. A stripe of the background is no start: same colour.
@@ -452,10 +501,10 @@ fn candidates(w: &Work, side: Side, paper: [f32; 3]) -> Vec<[f64; 2]> {
                 // whether it is background: accept it only if it is uniform, as a desk or
                 // a scanner bed is and a printed border cut by the frame is not.
                 let document = document
-                    && (p > lo + 2 * BAND || {
+                    && (p > BAND + GAP + 1 + 2 * BAND || {
                         let spread = (0..3)
                             .map(|c| {
-                                let band = &sl.vals[p - GAP - BAND..p - GAP];
+                                let band = &sl.vals[outer_start(p)..p - GAP];
                                 let hi = band.iter().map(|v| v[c]).fold(f32::MIN, f32::max);
                                 let lo = band.iter().map(|v| v[c]).fold(f32::MAX, f32::min);
                                 hi - lo
@@ -489,6 +538,16 @@ fn candidates(w: &Work, side: Side, paper: [f32; 3]) -> Vec<[f64; 2]> {
         }
     }
     out
+}
+
+/// Narrowest outer band a step is measured with, next to the frame border.
+const MIN_OUTER: usize = 3;
+
+/// Where the outer band of a step at `p` starts: [`BAND`] wide, or as wide as the
+/// scanline allows next to the border.
+#[inline]
+fn outer_start(p: usize) -> usize {
+    p.saturating_sub(GAP + BAND)
 }
 
 /// One scanline's colours and their prefix sums, read up to `filled`.
@@ -529,7 +588,7 @@ impl Scanline {
     /// The colour step at `p`: the largest channel difference of the bands either side.
     #[inline]
     fn step(&self, p: usize) -> f32 {
-        let o = self.mean(p - GAP - BAND, p - GAP);
+        let o = self.mean(outer_start(p), p - GAP);
         let i = self.mean(p + GAP, p + GAP + BAND);
         (0..3).map(|c| (i[c] - o[c]).abs()).fold(0.0, f32::max)
     }

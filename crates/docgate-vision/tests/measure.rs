@@ -388,3 +388,77 @@ fn a_border_printed_in_seal_red_is_colour_a_stamp_is_not() {
     let m = measure(&copy);
     assert!(m.colorfulness < 3.0, "stamped grey copy {}", m.colorfulness);
 }
+
+/// A white page on a white bed running off the frame on the right: its only edges are the
+/// faint shadow lines on the other three sides. The right side's walk crosses the whole
+/// page to the left edge's shadow line; that line is the left edge, not the right one, so
+/// the right corners are unknown (and cut: the top and bottom edges run to the border)
+/// while the left ones are found.
+#[test]
+fn one_shadow_line_is_not_both_opposite_edges() {
+    let (w, h) = (1000u32, 1400u32);
+    let (x0, y0, y1) = (60u32, 50u32, 1350u32);
+    let mut img = RgbImage::from_pixel(w, h, Rgb([250, 250, 250]));
+    for x in x0 - 2..w {
+        for t in 1..=2 {
+            img.put_pixel(x, y0 - t, Rgb([235, 235, 235]));
+            img.put_pixel(x, y1 + t - 1, Rgb([232, 232, 232]));
+        }
+    }
+    for y in y0..y1 {
+        for t in 1..=2 {
+            img.put_pixel(x0 - t, y, Rgb([236, 236, 236]));
+        }
+    }
+    // Sparse print, as on a letter: under 5 % ink, so the page itself does not show it
+    // is printed paper beyond a line.
+    for row in 0..8u32 {
+        let y = 200 + row * 120;
+        for x in 200..800 {
+            if ((x + row * 7) * (row + 3) / 11) % 4 != 0 {
+                for dy in 0..12 {
+                    img.put_pixel(x, y + dy, Rgb([30, 30, 30]));
+                }
+            }
+        }
+    }
+    let img = gaussian_blur_f32(&img, 0.6);
+    let m = measure(&img);
+    assert_eq!(m.corners.len(), 4, "{m:?}");
+    assert_eq!(
+        m.hidden_corners(),
+        ["top-right", "bottom-right"],
+        "{:?}",
+        m.corners
+    );
+    let tl = m.corners[0].position.expect("top-left");
+    assert!((tl[0] - f64::from(x0)).abs() < 12.0, "{tl:?}");
+}
+
+/// A scan cropped 5 px outside a slightly grey page on a white lid: the edge is a plain
+/// step, closer to the frame border than a full band of the step detector, and is found.
+#[test]
+fn an_edge_a_few_pixels_from_the_frame_border_is_found() {
+    let (w, h, e) = (420u32, 600u32, 5u32);
+    let img = RgbImage::from_fn(w, h, |x, y| {
+        if x < e || y < e || x >= w - e || y >= h - e {
+            return Rgb([251, 251, 251]);
+        }
+        let text =
+            y > 60 && y < h - 60 && x > 50 && x < w - 50 && (y / 9) % 3 == 0 && (x / 5) % 3 != 0;
+        if text {
+            Rgb([30, 30, 30])
+        } else {
+            Rgb([242, 242, 242])
+        }
+    });
+    let img = gaussian_blur_f32(&img, 0.6);
+    let m = measure(&img);
+    assert_eq!(m.edges_found, 4, "{m:?}");
+    assert!(m.hidden_corners().is_empty(), "{:?}", m.corners);
+    let tl = m.corners[0].position.expect("top-left");
+    assert!(
+        (tl[0] - f64::from(e)).abs() < 3.0 && (tl[1] - f64::from(e)).abs() < 3.0,
+        "{tl:?}"
+    );
+}
