@@ -120,8 +120,8 @@ fn blurred_page_fails_with_numbers_and_region() {
     let r = judge("1688", "business_license", v.clone());
     let f = find(&r, RuleId::ImageBlur);
     assert_eq!(f.outcome, Outcome::Fail);
-    assert_eq!((f.measured, f.threshold), (Some(8.5), Some(13.5)));
-    assert!(f.message.contains("8.5 < 13.5"), "{}", f.message);
+    assert_eq!((f.measured, f.threshold), (Some(8.5), Some(16.7)));
+    assert!(f.message.contains("8.5 < 16.7"), "{}", f.message);
     assert!(f.message.contains("motion"), "{}", f.message);
     assert_eq!(f.region, Some([200, 250, 1600, 1000]));
     // Defocus lowers every direction alike: blurred, not called motion.
