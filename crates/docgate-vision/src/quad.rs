@@ -97,6 +97,12 @@ const GAP: usize = 1;
 /// Smallest colour step (levels) that can be an edge: above band-mean noise, below the
 /// faint paper-on-scanner-bed step.
 const MIN_STEP: f32 = 3.0;
+/// Shallowest faint edge line (levels below the paper beside it) on the working copy. A
+/// flatbed's one-pixel shadow line, 4-9 levels deep on the page, is averaged to 2 levels
+/// or less at 2-3 page px per working px; a line is also one or two working px wide, with a
+/// uniform band outside and a straight run across the side, which noise of that depth is
+/// not. On seed 11 (rev 2) 1.0-2.0 find the same edges and 2.5 loses a grey ID copy's: 1.5.
+const FAINT_MIN: f32 = 1.5;
 /// How far behind a coloured band paper must start, as a share of the scanline.
 const REACH: f64 = 0.1;
 /// Candidates kept per scanline (the first ones from the border).
@@ -352,7 +358,7 @@ pub(crate) fn depth(l: &Line, side: Side, w: &Work) -> f64 {
 const FAINT_MAX: f32 = 0.2;
 
 /// Faint-edge candidates for one side: on every second scanline, walking inwards, the first
-/// thin dark line (one or two working pixels, at least [`MIN_STEP`] and at most
+/// thin dark line (one or two working pixels, at least [`FAINT_MIN`] and at most
 /// [`FAINT_MAX`] below its surroundings) with the paper's colour on both sides and a
 /// uniform band outside. The walk stops at anything darker (text, a printed border): past
 /// that it is inside the document. A straight run of these across the side is the edge.
@@ -399,7 +405,7 @@ fn faint_candidates(w: &Work, side: Side, paper: [f32; 3]) -> Vec<[f64; 2]> {
             }
             // Cheap test first: darker than the pixels three away on both sides.
             let (lm, l0, l1) = (l(p - 1), l(p), l(p + 1));
-            if l(p - 3).min(l(p + 3)) - l0 < MIN_STEP {
+            if l(p - 3).min(l(p + 3)) - l0 < FAINT_MIN {
                 continue;
             }
             // A local minimum, one or two pixels wide.
@@ -409,10 +415,10 @@ fn faint_candidates(w: &Work, side: Side, paper: [f32; 3]) -> Vec<[f64; 2]> {
             let (o, olo, ohi) = band(p - 2 - BAND, p - 2);
             let (i, _, _) = band(p + 3, p + 3 + BAND);
             let depth = luma(o).min(luma(i)) - l0;
-            if depth < MIN_STEP
+            if depth < FAINT_MIN
                 || !paper_like(o, paper)
                 || !paper_like(i, paper)
-                || ohi - olo > depth.max(MIN_STEP)
+                || ohi - olo > depth.max(FAINT_MIN)
             {
                 continue;
             }

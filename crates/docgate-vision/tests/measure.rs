@@ -462,3 +462,42 @@ fn an_edge_a_few_pixels_from_the_frame_border_is_found() {
         "{tl:?}"
     );
 }
+
+/// A large scan of a white page on a white lid whose shadow line is one page pixel, 6
+/// levels deep: averaged into the working copy it is about 2 levels deep, under the step
+/// detector's 3, and is still the page's edge on all four sides.
+#[test]
+fn a_shadow_line_two_levels_deep_in_the_working_copy_is_an_edge() {
+    let (w, h) = (1600u32, 2200u32);
+    let (x0, y0, x1, y1) = (50u32, 60u32, 1550u32, 2140u32);
+    let mut img = RgbImage::from_pixel(w, h, Rgb([250, 250, 250]));
+    for x in x0..=x1 {
+        img.put_pixel(x, y0, Rgb([244, 244, 244]));
+        img.put_pixel(x, y1, Rgb([244, 244, 244]));
+    }
+    for y in y0..=y1 {
+        img.put_pixel(x0, y, Rgb([244, 244, 244]));
+        img.put_pixel(x1, y, Rgb([244, 244, 244]));
+    }
+    for row in 0..10u32 {
+        let y = 300 + row * 160;
+        for x in 300..1300 {
+            if ((x + row * 7) * (row + 3) / 11) % 4 != 0 {
+                for dy in 0..16 {
+                    img.put_pixel(x, y + dy, Rgb([30, 30, 30]));
+                }
+            }
+        }
+    }
+    let m = measure(&img);
+    assert_eq!(m.edges_found, 4, "{m:?}");
+    let want = [[x0, y0], [x1, y0], [x1, y1], [x0, y1]];
+    for (c, t) in m.corners.iter().zip(want) {
+        let p = c.position.expect("corner position");
+        let d = ((p[0] - f64::from(t[0])).powi(2) + (p[1] - f64::from(t[1])).powi(2)).sqrt();
+        assert!(
+            d < 12.0 && c.visible,
+            "corner {p:?} is {d:.1} px from {t:?}"
+        );
+    }
+}
