@@ -287,10 +287,79 @@ fn text_height(blobs: &[Blob], page_h: u32) -> u32 {
     hs[hs.len() * 4 / 5]
 }
 
+/// Joins the stacked parts of a large character (营 is 艹 over two 口s) into one box when
+/// together they are clearly taller than the page's text: a title's parts are each
+/// text-sized, and one by one they would join a line of text printed beside the title. Parts
+/// are stacked when one lies within the other's width and the vertical gap between them is
+/// under a sixth of the text height (less than the spacing of any two printed lines).
+/// Everything else is left as it was. `blobs` are sorted by `x0`.
+fn stack_tall(blobs: Vec<Blob>, text_h: u32) -> Vec<Blob> {
+    let n = blobs.len();
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn root(p: &mut [usize], mut i: usize) -> usize {
+        while p[i] != i {
+            p[i] = p[p[i]];
+            i = p[i];
+        }
+        i
+    }
+    let slack = (text_h / 8).max(2);
+    let max_gap = (text_h / 6).max(2);
+    for i in 0..n {
+        let a = blobs[i];
+        for (j, b) in blobs.iter().enumerate().skip(i + 1) {
+            if b.x0 > a.x1 {
+                break;
+            }
+            let within = |o: &Blob, c: &Blob| o.x0 + slack >= c.x0 && o.x1 <= c.x1 + slack;
+            if !(within(&a, b) || within(b, &a)) {
+                continue;
+            }
+            let gap = b.y0.max(a.y0).saturating_sub(b.y1.min(a.y1));
+            if gap <= max_gap {
+                let (ra, rb) = (root(&mut parent, i), root(&mut parent, j));
+                parent[ra] = rb;
+            }
+        }
+    }
+    let mut union: Vec<Option<Blob>> = vec![None; n];
+    for i in 0..n {
+        let r = root(&mut parent, i);
+        let b = blobs[i];
+        union[r] = Some(match union[r] {
+            Some(u) => Blob {
+                x0: u.x0.min(b.x0),
+                y0: u.y0.min(b.y0),
+                x1: u.x1.max(b.x1),
+                y1: u.y1.max(b.y1),
+            },
+            None => b,
+        });
+    }
+    let tall = |u: &Blob| u.h() * 2 > text_h * 3 && u.h() <= text_h * 3;
+    let mut emitted = vec![false; n];
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let r = root(&mut parent, i);
+        match union[r] {
+            Some(u) if tall(&u) => {
+                if !emitted[r] {
+                    emitted[r] = true;
+                    out.push(u);
+                }
+            }
+            _ => out.push(blobs[i]),
+        }
+    }
+    out
+}
+
 /// Groups components into pieces, left to right.
 fn group(mut blobs: Vec<Blob>, w: u32, h: u32) -> Vec<Blob> {
     blobs.sort_by_key(|b| b.x0);
     let text_h = text_height(&blobs, h);
+    let mut blobs = stack_tall(blobs, text_h);
+    blobs.sort_by_key(|b| b.x0);
     // Components much taller than text are pictures, seals, QR codes, frames or titles.
     let max_text = text_h * 3;
     let max_gap = (GAP_HEIGHTS * max_text as f32) as u32;
@@ -342,7 +411,13 @@ fn group(mut blobs: Vec<Blob>, w: u32, h: u32) -> Vec<Blob> {
             let unit = p.text_h.max(b.h().min(p.text_h * 5 / 4)).max(8) as f32;
             let gap = b.x0.saturating_sub(p.b.x1) as f32;
             let merged_h = p.b.y1.max(b.y1) - p.b.y0.min(b.y0);
-            overlap * 2 >= small
+            // Text does not join something more than twice the page's text height (an
+            // emblem, a title, a picture beside a line), nor the reverse: the merged piece
+            // would swallow the lines above and below it. Specks still join anything.
+            let tall = |h: u32| h > 2 * text_h;
+            let mixed = tall(p.text_h) != tall(b.h()) && p.text_h.min(b.h()) * 10 >= text_h * 6;
+            !mixed
+                && overlap * 2 >= small
                 && gap <= GAP_HEIGHTS * unit
                 && (merged_h as f32) <= 1.6 * (p.text_h.max(b.h()) as f32).max(8.0)
         };
@@ -436,6 +511,47 @@ mod tests {
         assert_eq!(row2.len(), 2, "{p:?}");
         assert!(row2[0][0] + row2[0][2] <= 200);
         assert!(row2[1][0] >= 203);
+    }
+
+    #[test]
+    fn a_line_beside_a_title_or_an_emblem_stays_a_line_of_its_own() {
+        let mut img = page(1400, 600);
+        // A label, and the code printed below it; a title of characters 2.3x the text height
+        // starts just right of the code, half a line lower; each title character is three
+        // stacked text-sized parts (like 营), the first overlapping the code's row.
+        word(&mut img, 100, 100, 24, 8);
+        word(&mut img, 100, 150, 24, 12);
+        for i in 0..4 {
+            let x = 520 + i * 90;
+            for (dy, w) in [(0, 56), (20, 40), (40, 40)] {
+                for yy in 160 + dy..160 + dy + 16 {
+                    for xx in x + (56 - w) / 2..x + (56 - w) / 2 + w {
+                        img.put_pixel(xx, yy, Luma([30]));
+                    }
+                }
+            }
+        }
+        // An emblem (a ring three times the text height) right of the label.
+        for yy in 80..152 {
+            for xx in 420..492 {
+                let d = ((xx as f32 - 456.0).powi(2) + (yy as f32 - 116.0).powi(2)).sqrt();
+                if (30.0..35.0).contains(&d) {
+                    img.put_pixel(xx, yy, Luma([30]));
+                }
+            }
+        }
+        let p = pieces(&img);
+        let label = p
+            .iter()
+            .find(|r| r[1] <= 100 && r[1] + 10 > 100 && r[0] <= 100);
+        let code = p
+            .iter()
+            .find(|r| r[1] <= 150 && r[1] + 10 > 150 && r[0] <= 100);
+        let (Some(label), Some(code)) = (label, code) else {
+            panic!("label and code pieces expected: {p:?}")
+        };
+        assert!(label[3] <= 30 && label[0] + label[2] < 420, "{p:?}");
+        assert!(code[3] <= 30 && code[0] + code[2] < 520, "{p:?}");
     }
 
     #[test]
