@@ -715,7 +715,46 @@ fn paper_outside(rgb: &RgbImage, q: &Quad) -> bool {
     // print is a small share too, so its 20th percentile is still paper when the page goes
     // on; a table, wood or fabric is darker than paper there.
     let paper = ins[ins.len() * 7 / 10];
-    outs[outs.len() / 5] + 30 >= paper
+    outs[outs.len() / 5] + 30 >= paper || paper_beyond_a_side(rgb, &c, paper)
+}
+
+/// Whether the strip just outside one side of the quad is paper along most of that side: the
+/// side is then a line on the page (a text row under glare, a printed rule), not the paper's
+/// edge, and cropping to the quad would cut off what is printed beyond it. A desk, a scanner
+/// lid's shadow or fabric beyond a true edge is darker than the paper.
+fn paper_beyond_a_side(rgb: &RgbImage, c: &[[f32; 2]; 4], paper: u32) -> bool {
+    let (w, h) = rgb.dimensions();
+    let d = ((w as f32).hypot(h as f32) * 0.015).max(6.0);
+    let luma = |x: f32, y: f32| {
+        let (x, y) = (x.round(), y.round());
+        if x < 0.0 || y < 0.0 || x >= w as f32 || y >= h as f32 {
+            return None;
+        }
+        let [r, g, b] = rgb.get_pixel(x as u32, y as u32).0;
+        Some((u32::from(r) * 299 + u32::from(g) * 587 + u32::from(b) * 114) / 1000)
+    };
+    (0..4).any(|i| {
+        let (a, b) = (c[i], c[(i + 1) % 4]);
+        let len = (b[0] - a[0]).hypot(b[1] - a[1]).max(1.0);
+        // Outward normal of a clockwise (in image coordinates) outline.
+        let (nx, ny) = ((b[1] - a[1]) / len, -(b[0] - a[0]) / len);
+        let (mut seen, mut like) = (0u32, 0u32);
+        for k in 0..40 {
+            let t = 0.15 + 0.7 * k as f32 / 39.0;
+            let (x, y) = (a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t);
+            // Both one and two strip widths out: a shadow line or a dark rule just beyond
+            // the edge does not make paper of a desk.
+            let near = luma(x + nx * d, y + ny * d);
+            let far = luma(x + nx * 2.0 * d, y + ny * 2.0 * d);
+            if let (Some(p), Some(q)) = (near, far) {
+                seen += 1;
+                if p + 30 >= paper && q + 30 >= paper {
+                    like += 1;
+                }
+            }
+        }
+        seen >= 20 && like * 4 >= seen * 3
+    })
 }
 
 /// Orders quad corners as top-left, top-right, bottom-right, bottom-left.
@@ -830,9 +869,18 @@ mod tests {
         // The quad is the paper's edge this time: wood all around it.
         let paper = [[20.0, 20.0], [379.0, 20.0], [379.0, 279.0], [20.0, 279.0]];
         assert!(!paper_outside(&img, &paper));
-        // A frame on paper on wood: 42 % of what lies outside the frame is wood, so the
-        // frame is taken for the document (the cautious side: nothing dark is kept out).
+        // A frame on paper on wood: 42 % of what lies outside the frame is wood, but paper
+        // goes on beyond each side of the frame, so the frame is not the paper's edge.
         let (img, quad) = framed(120);
-        assert!(!paper_outside(&img, &quad));
+        assert!(paper_outside(&img, &quad));
+    }
+
+    #[test]
+    fn a_quad_cut_at_a_line_on_the_page_is_not_the_document() {
+        // The paper (20..380 x 20..280) on a dark desk; the quad's top side was taken at a
+        // line across the page (y = 150), so paper goes on above it.
+        let (img, _) = framed(120);
+        let cut = [[20.0, 150.0], [379.0, 150.0], [379.0, 279.0], [20.0, 279.0]];
+        assert!(paper_outside(&img, &cut));
     }
 }
