@@ -71,6 +71,8 @@ pub struct Page<'a> {
     /// The median piece height (the page's text size).
     median_height: u32,
     prefixes_read: bool,
+    /// Extra enlargement of every crop read (1.0 normally; see [`Page::zoomed`]).
+    zoom: std::cell::Cell<f32>,
 }
 
 impl<'a> Page<'a> {
@@ -152,7 +154,18 @@ impl<'a> Page<'a> {
             lines,
             median_height,
             prefixes_read: false,
+            zoom: std::cell::Cell::new(1.0),
         }
+    }
+
+    /// Runs `f` with every crop read `factor` times larger. A second reading at another
+    /// scale is an independent look at the same print: Tesseract's slips (a serif 5 read as
+    /// G) change with the scale, while a check character tells which reading is right.
+    pub fn zoomed<T>(&self, factor: f32, f: impl FnOnce(&Self) -> T) -> T {
+        let old = self.zoom.replace(factor);
+        let out = f(self);
+        self.zoom.set(old);
+        out
     }
 
     /// A region in the original page's pixels (what results report).
@@ -243,8 +256,12 @@ impl<'a> Page<'a> {
         let crop =
             image::imageops::crop_imm(&self.gray, area[0], area[1], area[2], area[3]).to_image();
         // Small text is read better larger: Tesseract's LSTM expects x-heights of ~20-30 px.
-        let crop = if area[3] < 40 {
-            let f = 48.0 / area[3].max(1) as f32;
+        let f = if area[3] < 40 {
+            48.0 / area[3].max(1) as f32
+        } else {
+            1.0
+        } * self.zoom.get();
+        let crop = if (f - 1.0).abs() > 0.01 {
             image::imageops::resize(
                 &crop,
                 ((area[2] as f32 * f) as u32).max(1),

@@ -80,19 +80,25 @@ fn code_field(
     kind: CodeKind,
     below_too: bool,
 ) -> bool {
-    let mut tries: Vec<Option<Reading>> = vec![p.right_of(hit, Model::Eng, Some(alphabet))];
-    if below_too {
-        tries.push(p.below(hit, Model::Eng, Some(alphabet)));
-    }
+    let reads = |p: &Page<'_>| {
+        let mut tries: Vec<Option<Reading>> = vec![p.right_of(hit, Model::Eng, Some(alphabet))];
+        if below_too {
+            tries.push(p.below(hit, Model::Eng, Some(alphabet)));
+        }
+        tries
+    };
     let mut fallback = None;
-    for r in tries.into_iter().flatten() {
-        if let Some(c) = values::code(&r.text(), len, alphabet, kind) {
-            let valid = docgate_codes::repair::is_valid(kind, &c.value);
-            if valid {
-                out.put(p, name, c.value, &r, c.repaired_from);
-                return true;
+    // Read as is, then (only when no reading validates) 1.5x larger: see `Page::zoomed`.
+    for zoom in [1.0, 1.5] {
+        for r in p.zoomed(zoom, reads).into_iter().flatten() {
+            if let Some(c) = values::code(&r.text(), len, alphabet, kind) {
+                let valid = docgate_codes::repair::is_valid(kind, &c.value);
+                if valid {
+                    out.put(p, name, c.value, &r, c.repaired_from);
+                    return true;
+                }
+                fallback.get_or_insert((c, r));
             }
-            fallback.get_or_insert((c, r));
         }
     }
     // An invalid reading is still evidence: the rules say Uncertain and show it.

@@ -58,6 +58,32 @@ pub fn code(text: &str, len: usize, alphabet: &str, kind: CodeKind) -> Option<Co
             repaired_from: None,
         });
     }
+    // Characters 2-8 of a credit code are digits by the standard (the authority's category
+    // and the six-digit division code): a letter there is a digit misread (a serif 1 read as
+    // L, a 6 as G). When exactly one way of putting look-alike digits there validates the
+    // code, it is that code.
+    let raw_read = raw.clone();
+    let raw = if kind == CodeKind::CreditCode {
+        let all = digit_folds(&raw, 1..8);
+        let valid: Vec<&String> = all
+            .iter()
+            .filter(|c| {
+                repair::is_valid(kind, c)
+                    && credit::organization_code(c)
+                        .map(org::is_valid)
+                        .unwrap_or(false)
+            })
+            .collect();
+        if let [one] = valid.as_slice() {
+            return Some(Code {
+                value: (*one).clone(),
+                repaired_from: Some(raw_read),
+            });
+        }
+        all.into_iter().next().unwrap_or(raw)
+    } else {
+        raw
+    };
     let fixed = if kind == CodeKind::CreditCode {
         // The embedded organisation code has its own check character: candidates where it
         // validates too are far more likely (73.6 % → 95.5 % unique repairs, measured).
@@ -81,13 +107,44 @@ pub fn code(text: &str, len: usize, alphabet: &str, kind: CodeKind) -> Option<Co
     Some(match fixed {
         Some(value) => Code {
             value,
-            repaired_from: Some(raw),
+            repaired_from: Some(raw_read),
         },
+        // Unrepaired, the evidence is what was read.
         None => Code {
-            value: raw,
+            value: raw_read,
             repaired_from: None,
         },
     })
+}
+
+/// Every way of replacing the letters at `positions` by their look-alike digits (the first
+/// takes each letter's first look-alike). At most 64 ways: beyond that the reading is not a
+/// code with a few slips. Letters without a look-alike digit stay.
+fn digit_folds(code: &str, positions: std::ops::Range<usize>) -> Vec<String> {
+    let mut out = vec![String::new()];
+    for (i, c) in code.chars().enumerate() {
+        let options: Vec<char> = if positions.contains(&i) && !c.is_ascii_digit() {
+            let d: Vec<char> = repair::confusables(c)
+                .into_iter()
+                .filter(char::is_ascii_digit)
+                .collect();
+            if d.is_empty() {
+                vec![c]
+            } else {
+                d
+            }
+        } else {
+            vec![c]
+        };
+        if out.len() * options.len() > 64 {
+            return vec![code.to_string()];
+        }
+        out = out
+            .iter()
+            .flat_map(|p| options.iter().map(move |o| format!("{p}{o}")))
+            .collect();
+    }
+    out
 }
 
 /// All dates in `text` as `YYYY-MM-DD`, in order (`2012年10月26日`, `2012.10.26`, `2012-10-26`).
@@ -236,6 +293,25 @@ pub fn is_han(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn letters_in_the_digit_positions_of_a_credit_code_are_folded_to_digits() {
+        // A serif 1 read as L three times in the division code (1 or 7 each: eight ways,
+        // one of which validates both check characters).
+        let c = code("9LL10L05MA3HW2X40D", 18, CREDIT_ALPHABET, CodeKind::CreditCode)
+            .expect("a code");
+        assert_eq!(c.value, "91110105MA3HW2X40D");
+        assert_eq!(c.repaired_from.as_deref(), Some("9LL10L05MA3HW2X40D"));
+        // Letters elsewhere are the code's own (the organisation code has letters).
+        let c = code("91110105MA3HW2X40D", 18, CREDIT_ALPHABET, CodeKind::CreditCode)
+            .expect("a code");
+        assert_eq!(c.repaired_from, None);
+        // An unrepairable reading is returned as read.
+        let c = code("9LL10L05MA3HW2X4QQ", 18, CREDIT_ALPHABET, CodeKind::CreditCode)
+            .expect("a code");
+        assert_eq!(c.value, "9LL10L05MA3HW2X4QQ");
+        assert_eq!(c.repaired_from, None);
+    }
 
     #[test]
     fn codes_repair_and_record() {
