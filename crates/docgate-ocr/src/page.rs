@@ -73,6 +73,10 @@ pub struct Page<'a> {
     prefixes_read: bool,
     /// Extra enlargement of every crop read (1.0 normally; see [`Page::zoomed`]).
     zoom: std::cell::Cell<f32>,
+    /// The page with seals seen through (same geometry as `gray`), when it has seal red.
+    seal_free: Option<GrayImage>,
+    /// Whether reads use `seal_free` (see [`Page::seal_free`]).
+    use_seal_free: std::cell::Cell<bool>,
 }
 
 impl<'a> Page<'a> {
@@ -94,27 +98,36 @@ impl<'a> Page<'a> {
         // page scanned edge to edge), not the paper's edge: cropping to it would cut off
         // what is printed outside it (the invoice number and date). Read the whole frame.
         let quad = quad.filter(|q| !paper_outside(rgb, q));
-        let (gray, mut back) = match quad.and_then(|q| rectify(rgb, q)) {
-            Some((img, proj)) => (gray_of(&img), proj),
-            None => (gray_of(rgb), Projection::scale(1.0, 1.0)),
+        let rectified = quad.and_then(|q| rectify(rgb, q));
+        let (doc, mut back) = match &rectified {
+            Some((img, proj)) => (img, *proj),
+            None => (rgb, Projection::scale(1.0, 1.0)),
         };
+        let gray = gray_of(doc);
+        // Where a seal was washed out, a second greyscale for second looks at codes.
+        let seal_free = (wash_red && has_seal_red(doc)).then(|| seal_free_gray(doc));
         // A small document (a 340 px ID card photo) has text of 6-8 px, below what the
         // layout pass separates from the card's background pattern: bring its long side up
         // to MIN_LONG_SIDE first (at most 3x).
         let long = gray.width().max(gray.height()).max(1);
-        let gray = if long < MIN_LONG_SIDE {
-            let f = (MIN_LONG_SIDE as f32 / long as f32).min(3.0);
-            back = back * Projection::scale(1.0 / f, 1.0 / f);
-            image::imageops::resize(
-                &gray,
-                (gray.width() as f32 * f).round() as u32,
-                (gray.height() as f32 * f).round() as u32,
+        let enlarge = (long < MIN_LONG_SIDE).then(|| (MIN_LONG_SIDE as f32 / long as f32).min(3.0));
+        let grow = |g: GrayImage| match enlarge {
+            Some(f) => image::imageops::resize(
+                &g,
+                (g.width() as f32 * f).round() as u32,
+                (g.height() as f32 * f).round() as u32,
                 image::imageops::FilterType::CatmullRom,
-            )
-        } else {
-            gray
+            ),
+            None => g,
         };
-        let (gray, rotation) = deskew(gray);
+        if let Some(f) = enlarge {
+            back = back * Projection::scale(1.0 / f, 1.0 / f);
+        }
+        let gray = grow(gray);
+        let angle = crate::layout::skew_degrees(&gray);
+        let (gray, rotation) = rotate(gray, angle);
+        let seal_free = seal_free.map(|g| rotate(grow(g), angle).0);
+        drop(rectified);
         if let Some(r) = rotation {
             back = back * r.invert();
         }
@@ -155,7 +168,19 @@ impl<'a> Page<'a> {
             median_height,
             prefixes_read: false,
             zoom: std::cell::Cell::new(1.0),
+            seal_free,
+            use_seal_free: std::cell::Cell::new(false),
         }
+    }
+
+    /// Runs `f` reading from the seal-free greyscale (see [`seal_free_gray`]) when the page
+    /// has one; `None` when it has not (no seal red on the page, or an invoice).
+    pub fn seal_free<T>(&self, f: impl FnOnce(&Self) -> T) -> Option<T> {
+        self.seal_free.as_ref()?;
+        let old = self.use_seal_free.replace(true);
+        let out = f(self);
+        self.use_seal_free.set(old);
+        Some(out)
     }
 
     /// Runs `f` with every crop read `factor` times larger. A second reading at another
@@ -253,8 +278,11 @@ impl<'a> Page<'a> {
         whitelist: Option<&str>,
     ) -> Option<Reading> {
         let area = clamp(area, self.gray.dimensions())?;
-        let crop =
-            image::imageops::crop_imm(&self.gray, area[0], area[1], area[2], area[3]).to_image();
+        let source = match &self.seal_free {
+            Some(g) if self.use_seal_free.get() => g,
+            _ => &self.gray,
+        };
+        let crop = image::imageops::crop_imm(source, area[0], area[1], area[2], area[3]).to_image();
         // Small text is read better larger: Tesseract's LSTM expects x-heights of ~20-30 px.
         let f = if area[3] < 40 {
             48.0 / area[3].max(1) as f32
@@ -813,6 +841,42 @@ pub fn text_gray(rgb: &RgbImage) -> GrayImage {
     out
 }
 
+/// Whether at least 0.1 % of the page is clearly seal red (sampled on a grid).
+fn has_seal_red(rgb: &RgbImage) -> bool {
+    let (w, h) = rgb.dimensions();
+    let step = ((w as f32 * h as f32 / 40_000.0).sqrt() as usize).max(1);
+    let (mut n, mut red) = (0u32, 0u32);
+    for y in (0..h).step_by(step) {
+        for x in (0..w).step_by(step) {
+            n += 1;
+            red += u32::from(seal_red(rgb.get_pixel(x, y).0));
+        }
+    }
+    red * 1000 >= n
+}
+
+/// Whether a pixel is clearly red (seal ink, not a red-tinted paper or light).
+fn seal_red([r, g, b]: [u8; 3]) -> bool {
+    let (r, g, b) = (i32::from(r), i32::from(g), i32::from(b));
+    r > 90 && r - g.max(b) > 50
+}
+
+/// Greyscale that sees through seals: the brighter of luma and the red channel, clearly red
+/// pixels paper. Red ink absorbs green and blue but not red, so in the red channel a seal's
+/// faint, anti-aliased strokes (left as grey marks across a code by [`text_gray`]) fade
+/// into the paper, while black print under them stays dark in every channel. Used only for
+/// second looks at codes: under warm light the red channel pales ordinary text too, and it
+/// breaks a licence's brown border into character-sized fragments.
+fn seal_free_gray(rgb: &RgbImage) -> GrayImage {
+    let (w, h) = rgb.dimensions();
+    GrayImage::from_fn(w, h, |x, y| {
+        let p = rgb.get_pixel(x, y).0;
+        let [r, g, b] = p.map(u32::from);
+        let luma = (r * 299 + g * 587 + b * 114) / 1000;
+        image::Luma([if seal_red(p) { 255 } else { luma.max(r) as u8 }])
+    })
+}
+
 /// Estimates the text skew by projection profiles (the angle at which dark pixels pile into
 /// the sharpest rows) and rotates the page upright when it is off by more than 0.3°; returns
 /// the rotation (input → output) so reported regions can be mapped back.
@@ -821,6 +885,11 @@ pub fn text_gray(rgb: &RgbImage) -> GrayImage {
 /// from its label is 70 px off its line without this.
 pub fn deskew(gray: GrayImage) -> (GrayImage, Option<Projection>) {
     let angle = crate::layout::skew_degrees(&gray);
+    rotate(gray, angle)
+}
+
+/// Rotates by `-angle` degrees about the centre unless it is under 0.3° (see [`deskew`]).
+fn rotate(gray: GrayImage, angle: f32) -> (GrayImage, Option<Projection>) {
     tracing::trace!("skew {angle}");
     if angle.abs() < 0.3 {
         return (gray, None);
@@ -871,6 +940,31 @@ mod tests {
             img,
             [[60.0, 50.0], [340.0, 50.0], [340.0, 250.0], [60.0, 250.0]],
         )
+    }
+
+    #[test]
+    fn the_seal_free_grey_drops_faint_seal_strokes_and_keeps_black_print() {
+        let img = RgbImage::from_fn(4, 1, |x, _| {
+            Rgb(match x {
+                0 => [236, 236, 232], // paper
+                1 => [232, 196, 192], // a seal stroke's faint, anti-aliased edge
+                2 => [40, 30, 30],    // black print under the seal
+                _ => [200, 40, 50],   // seal ink
+            })
+        });
+        let g = seal_free_gray(&img);
+        let t = text_gray(&img);
+        // The faint edge stays a grey mark in the ordinary grey, but is paper here.
+        assert!(t.get_pixel(1, 0).0[0] < 210, "{:?}", t);
+        assert!(g.get_pixel(1, 0).0[0] >= 230, "{:?}", g);
+        assert!(g.get_pixel(2, 0).0[0] <= 45);
+        assert_eq!(g.get_pixel(3, 0).0[0], 255);
+        assert!(has_seal_red(&img));
+        assert!(!has_seal_red(&RgbImage::from_pixel(
+            50,
+            50,
+            Rgb([236, 236, 232])
+        )));
     }
 
     #[test]

@@ -88,9 +88,15 @@ fn code_field(
         tries
     };
     let mut fallback = None;
-    // Read as is, then (only when no reading validates) 1.5x larger: see `Page::zoomed`.
-    for zoom in [1.0, 1.5] {
-        for r in p.zoomed(zoom, reads).into_iter().flatten() {
+    // Read as is; only when no reading validates, look again: seals seen through, then
+    // 1.5x larger (see `Page::seal_free` and `Page::zoomed`).
+    let looks: [&dyn Fn() -> Vec<Option<Reading>>; 3] = [
+        &|| reads(p),
+        &|| p.seal_free(reads).unwrap_or_default(),
+        &|| p.zoomed(1.5, reads),
+    ];
+    for look in looks {
+        for r in look().into_iter().flatten() {
             if let Some(c) = values::code(&r.text(), len, alphabet, kind) {
                 let valid = docgate_codes::repair::is_valid(kind, &c.value);
                 if valid {

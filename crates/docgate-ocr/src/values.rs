@@ -298,17 +298,32 @@ mod tests {
     fn letters_in_the_digit_positions_of_a_credit_code_are_folded_to_digits() {
         // A serif 1 read as L three times in the division code (1 or 7 each: eight ways,
         // one of which validates both check characters).
-        let c = code("9LL10L05MA3HW2X40D", 18, CREDIT_ALPHABET, CodeKind::CreditCode)
-            .expect("a code");
+        let c = code(
+            "9LL10L05MA3HW2X40D",
+            18,
+            CREDIT_ALPHABET,
+            CodeKind::CreditCode,
+        )
+        .expect("a code");
         assert_eq!(c.value, "91110105MA3HW2X40D");
         assert_eq!(c.repaired_from.as_deref(), Some("9LL10L05MA3HW2X40D"));
         // Letters elsewhere are the code's own (the organisation code has letters).
-        let c = code("91110105MA3HW2X40D", 18, CREDIT_ALPHABET, CodeKind::CreditCode)
-            .expect("a code");
+        let c = code(
+            "91110105MA3HW2X40D",
+            18,
+            CREDIT_ALPHABET,
+            CodeKind::CreditCode,
+        )
+        .expect("a code");
         assert_eq!(c.repaired_from, None);
         // An unrepairable reading is returned as read.
-        let c = code("9LL10L05MA3HW2X4QQ", 18, CREDIT_ALPHABET, CodeKind::CreditCode)
-            .expect("a code");
+        let c = code(
+            "9LL10L05MA3HW2X4QQ",
+            18,
+            CREDIT_ALPHABET,
+            CodeKind::CreditCode,
+        )
+        .expect("a code");
         assert_eq!(c.value, "9LL10L05MA3HW2X4QQ");
         assert_eq!(c.repaired_from, None);
     }
