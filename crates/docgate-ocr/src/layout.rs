@@ -323,9 +323,8 @@ fn stack_tall(blobs: Vec<Blob>, text_h: u32) -> Vec<Blob> {
         }
     }
     let mut union: Vec<Option<Blob>> = vec![None; n];
-    for i in 0..n {
+    for (i, &b) in blobs.iter().enumerate() {
         let r = root(&mut parent, i);
-        let b = blobs[i];
         union[r] = Some(match union[r] {
             Some(u) => Blob {
                 x0: u.x0.min(b.x0),
@@ -339,7 +338,7 @@ fn stack_tall(blobs: Vec<Blob>, text_h: u32) -> Vec<Blob> {
     let tall = |u: &Blob| u.h() * 2 > text_h * 3 && u.h() <= text_h * 3;
     let mut emitted = vec![false; n];
     let mut out = Vec::with_capacity(n);
-    for i in 0..n {
+    for (i, &b) in blobs.iter().enumerate() {
         let r = root(&mut parent, i);
         match union[r] {
             Some(u) if tall(&u) => {
@@ -348,7 +347,7 @@ fn stack_tall(blobs: Vec<Blob>, text_h: u32) -> Vec<Blob> {
                     out.push(u);
                 }
             }
-            _ => out.push(blobs[i]),
+            _ => out.push(b),
         }
     }
     out
