@@ -382,12 +382,15 @@ fn area(q: &[[f64; 2]]) -> f64 {
 
 /// The paper colour of the document: [`quad::paper_colour`] on the masked pixels' box.
 fn paper_in(frame: &work::Work, mask: &[bool]) -> [f32; 3] {
+    // Row by row, each row's first and last masked pixel: no division per pixel.
     let (mut x0, mut y0, mut x1, mut y1) = (usize::MAX, usize::MAX, 0, 0);
-    for (i, _) in mask.iter().enumerate().filter(|(_, m)| **m) {
-        let (x, y) = (i % frame.w, i / frame.w);
-        x0 = x0.min(x);
+    for (y, row) in mask.chunks(frame.w.max(1)).enumerate() {
+        let (Some(a), Some(b)) = (row.iter().position(|m| *m), row.iter().rposition(|m| *m)) else {
+            continue;
+        };
+        x0 = x0.min(a);
         y0 = y0.min(y);
-        x1 = x1.max(x);
+        x1 = x1.max(b);
         y1 = y1.max(y);
     }
     if x0 > x1 || y0 > y1 {

@@ -451,6 +451,7 @@ fn candidates(w: &Work, side: Side, paper: [f32; 3]) -> Vec<[f64; 2]> {
     let mut sl = Scanline {
         prefix: vec![[0f32; 3]; len + 1],
         vals: vec![[0f32; 3]; len],
+        band: vec![[0f32; 3]; len],
         filled: 0,
     };
     let reach = ((len as f64 * REACH) as usize).max(2 * BAND);
@@ -491,8 +492,8 @@ fn candidates(w: &Work, side: Side, paper: [f32; 3]) -> Vec<[f64; 2]> {
             let s = win[1];
             let local_max = s >= MIN_STEP && s >= win[0] && s > win[2];
             if local_max {
-                let inner = sl.mean(p + GAP, p + GAP + BAND);
-                let outer = sl.mean(outer_start(p), p - GAP);
+                let inner = sl.band_at(p + GAP);
+                let outer = sl.outer(p);
                 // The document starts here: paper, or a printed band of another colour than
                 // the outside (a card's coloured border, a licence's ornament) with paper
                 // right behind it. A stripe of the background is no start: same colour.
@@ -502,7 +503,7 @@ fn candidates(w: &Work, side: Side, paper: [f32; 3]) -> Vec<[f64; 2]> {
                     || (!same_chroma(inner, outer)
                         && (p + GAP..(p + reach).min(len - BAND))
                             .step_by(2)
-                            .any(|q| paper_like(sl.mean(q, q + BAND), paper)));
+                            .any(|q| paper_like(sl.band_at(q), paper)));
                 // Where the outer band touches the frame edge, nothing beyond it shows
                 // whether it is background: accept it only if it is uniform, as a desk or
                 // a scanner bed is and a printed border cut by the frame is not.
@@ -556,10 +557,14 @@ fn outer_start(p: usize) -> usize {
     p.saturating_sub(GAP + BAND)
 }
 
-/// One scanline's colours and their prefix sums, read up to `filled`.
+/// One scanline's colours, their prefix sums and [`BAND`]-wide means, read up to `filled`.
 struct Scanline {
     prefix: Vec<[f32; 3]>,
     vals: Vec<[f32; 3]>,
+    /// `band[a]` = `mean(a, a + BAND)`, kept once computed: a step's inner band is the
+    /// outer band of the step `BAND + 2 * GAP` further in, and each mean costs divisions
+    /// (the walk's main cost); the same arithmetic, so the same values.
+    band: Vec<[f32; 3]>,
     filled: usize,
 }
 
@@ -575,6 +580,9 @@ impl Scanline {
             self.vals[p] = v;
             let q = self.prefix[p];
             self.prefix[p + 1] = [q[0] + v[0], q[1] + v[1], q[2] + v[2]];
+            if p + 1 >= BAND {
+                self.band[p + 1 - BAND] = self.mean(p + 1 - BAND, p + 1);
+            }
         }
         self.filled = self.filled.max(upto);
     }
@@ -591,11 +599,28 @@ impl Scanline {
         ]
     }
 
+    /// `mean(a, a + BAND)` (read already).
+    #[inline]
+    fn band_at(&self, a: usize) -> [f32; 3] {
+        self.band[a]
+    }
+
+    /// Mean colour of the outer band of a step at `p` (narrower next to the border).
+    #[inline]
+    fn outer(&self, p: usize) -> [f32; 3] {
+        let a = outer_start(p);
+        if p - GAP - a == BAND {
+            self.band[a]
+        } else {
+            self.mean(a, p - GAP)
+        }
+    }
+
     /// The colour step at `p`: the largest channel difference of the bands either side.
     #[inline]
     fn step(&self, p: usize) -> f32 {
-        let o = self.mean(outer_start(p), p - GAP);
-        let i = self.mean(p + GAP, p + GAP + BAND);
+        let o = self.outer(p);
+        let i = self.band_at(p + GAP);
         (0..3).map(|c| (i[c] - o[c]).abs()).fold(0.0, f32::max)
     }
 }
