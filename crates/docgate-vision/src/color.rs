@@ -77,6 +77,10 @@ pub(crate) fn colorfulness(w: &Work, mask: &[bool], band: &[bool], paper: [f32; 
         hsum(&ch[0], &mut hs[0]);
     }
     let mut smooth: Vec<f32> = Vec::new();
+    // Per row: the squared chroma and weight sums first, then the square roots and
+    // divisions over the whole row in one loop the compiler vectorises (one pixel at a
+    // time they were the colour measurement's main cost), then the usable pixels kept.
+    let (mut num, mut den, mut val) = (vec![0f32; w.w], vec![0f32; w.w], vec![0f32; w.w]);
     for y in 0..w.h {
         if y + 1 < w.h {
             let k = (y + 1) % 3;
@@ -85,9 +89,6 @@ pub(crate) fn colorfulness(w: &Work, mask: &[bool], band: &[bool], paper: [f32; 
         }
         let (me, up, down) = (y % 3, (y + 2) % 3, (y + 1) % 3);
         for x in 0..w.w {
-            if ch[me][x][2] == 0.0 {
-                continue;
-            }
             let mut v = hs[me][x];
             if y > 0 {
                 v = add(v, hs[up][x]);
@@ -95,8 +96,18 @@ pub(crate) fn colorfulness(w: &Work, mask: &[bool], band: &[bool], paper: [f32; 
             if y + 1 < w.h {
                 v = add(v, hs[down][x]);
             }
-            smooth.push((v[0] * v[0] + v[1] * v[1]).sqrt() / v[2]);
+            num[x] = v[0] * v[0] + v[1] * v[1];
+            den[x] = v[2];
         }
+        for ((o, n), d) in val.iter_mut().zip(&num).zip(&den) {
+            *o = n.sqrt() / d;
+        }
+        smooth.extend(
+            val.iter()
+                .zip(&ch[me])
+                .filter(|(_, c)| c[2] != 0.0)
+                .map(|(v, _)| *v),
+        );
     }
     if smooth.len() < 64 {
         return 0.0;

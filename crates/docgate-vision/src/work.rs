@@ -73,10 +73,16 @@ pub(crate) fn downscale(img: &RgbImage, region: [u32; 4], max_long: u32) -> Opti
     // branch-free loop the compiler vectorises), then each block's columns summed from that
     // row. Summing block by block instead ran loops a few pixels long, and cost more than
     // decoding the page.
+    let widest = xs.iter().map(|&(a, b)| b - a).max().unwrap_or(1) as usize;
     rgb.par_chunks_mut(w).enumerate().for_each_init(
-        || vec![0u32; xb0 - xa0],
-        |acc, (j, row)| {
+        || (vec![0u32; xb0 - xa0], vec![0f32; widest + 1]),
+        |(acc, inv), (j, row)| {
             let (ya, yb) = span(j, h, rh, y0);
+            // 1 / block area per column width (blocks are one of two widths): a division
+            // per width and row, not per working pixel, where it was the tail's main cost.
+            for (wd, k) in inv.iter_mut().enumerate() {
+                *k = 1.0 / (wd as u32 * (yb - ya)).max(1) as f32;
+            }
             let line = |y: u32| &raw[y as usize * stride + xa0..y as usize * stride + xb0];
             // The first row is copied in (no separate clearing pass), the others added.
             for (a, &v) in acc.iter_mut().zip(line(ya)) {
@@ -95,7 +101,7 @@ pub(crate) fn downscale(img: &RgbImage, region: [u32; 4], max_long: u32) -> Opti
                     s[1] += px[1];
                     s[2] += px[2];
                 }
-                let k = 1.0 / ((xb - xa) * (yb - ya)).max(1) as f32;
+                let k = inv[(xb - xa) as usize];
                 *out = [s[0] as f32 * k, s[1] as f32 * k, s[2] as f32 * k];
             }
         },
@@ -125,8 +131,60 @@ pub(crate) fn quantile(v: &mut [f32], q: f64) -> f32 {
         return 0.0;
     }
     let k = ((v.len() - 1) as f64 * q.clamp(0.0, 1.0)).round() as usize;
+    if let Some(x) = tail_select(v, k) {
+        return x;
+    }
     let (_, x, _) = v.select_nth_unstable_by(k, f32::total_cmp);
     *x
+}
+
+/// Sample stride of [`tail_select`].
+const TAIL_STRIDE: usize = 16;
+
+/// The element of rank `k` (in `f32::total_cmp` order) when it lies in a tail (the
+/// colour and sharpness quantiles: 0.5-2 % from an end of a few hundred thousand values),
+/// without a selection over all of them: a threshold from every 16th value that leaves
+/// the rank inside the tail, one pass keeping the values beyond it, and a selection among
+/// those few. Every value below (above) the threshold ranks below (above) every value
+/// kept, so the result is the same element a full selection finds. `None` when `k` is not
+/// in a tail or the threshold left it out (then the full selection runs).
+fn tail_select(v: &[f32], k: usize) -> Option<f32> {
+    let n = v.len();
+    if n < 64 * TAIL_STRIDE {
+        return None;
+    }
+    let upper = k >= n / 2;
+    // Values on the tail's side of rank k, k itself included.
+    let need = if upper { n - k } else { k + 1 };
+    if need * 16 > n {
+        return None;
+    }
+    let mut sample: Vec<f32> = v.iter().step_by(TAIL_STRIDE).copied().collect();
+    let m = sample.len();
+    // Twice the share needed, and a margin: the sample's spread around that rank.
+    let j = (2 * need / TAIL_STRIDE + 8).min(m - 1);
+    let r = if upper { m - 1 - j } else { j };
+    let (_, t, _) = sample.select_nth_unstable_by(r, f32::total_cmp);
+    let t = *t;
+    let mut kept: Vec<f32> = if upper {
+        v.iter()
+            .copied()
+            .filter(|x| x.total_cmp(&t).is_ge())
+            .collect()
+    } else {
+        v.iter()
+            .copied()
+            .filter(|x| x.total_cmp(&t).is_le())
+            .collect()
+    };
+    let c = kept.len();
+    if c < need {
+        return None;
+    }
+    // Upper tail: the c kept values are the top c, so rank k is rank k - (n - c) in them.
+    let r = if upper { k - (n - c) } else { k };
+    let (_, x, _) = kept.select_nth_unstable_by(r, f32::total_cmp);
+    Some(*x)
 }
 
 #[cfg(test)]
@@ -144,6 +202,32 @@ mod tests {
         assert_eq!(w.luma[0], 0.0);
         assert!((w.luma[99] - 200.0).abs() < 0.5);
         assert_eq!(w.to_page(50.0, 0.0), [200.0, 0.0]);
+    }
+
+    #[test]
+    fn tail_quantiles_equal_a_full_selection() {
+        // Many ties, a signed zero and both tails: the same element as a full selection.
+        let mut seed = 12345u64;
+        let v: Vec<f32> = (0..50_000)
+            .map(|i| {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                match i % 97 {
+                    0 => -0.0,
+                    1 => 0.0,
+                    _ => ((seed >> 40) % 3000) as f32 / 7.0,
+                }
+            })
+            .collect();
+        for q in [0.0, 0.001, 0.01, 0.02, 0.3, 0.5, 0.98, 0.99, 0.995, 1.0] {
+            let mut a = v.clone();
+            let k = ((a.len() - 1) as f64 * q).round() as usize;
+            let (_, want, _) = a.select_nth_unstable_by(k, f32::total_cmp);
+            let want = *want;
+            let got = quantile(&mut v.clone(), q);
+            assert_eq!(got.to_bits(), want.to_bits(), "q {q}");
+        }
     }
 
     #[test]
