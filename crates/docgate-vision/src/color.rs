@@ -34,10 +34,12 @@ pub(crate) fn colorfulness(w: &Work, mask: &[bool], band: &[bool], paper: [f32; 
     let pl = luma(paper).max(1.0);
     let gain = paper.map(|c| pl / c.max(1.0));
     // Opponent chroma (a, b) and a weight of 1 per usable pixel, 0 where the pixel says
-    // nothing about colour, one row at a time.
-    let chroma_row = |y: usize, out: &mut [[f32; 3]]| {
-        for (x, c) in out.iter_mut().enumerate() {
-            *c = [0.0; 3];
+    // nothing about colour, one row at a time, each channel in its own row (so that the
+    // sums below run as vectorised loops).
+    let chroma_row = |y: usize, out: &mut [Vec<f32>; 3]| {
+        let [oa, ob, on] = out;
+        for (x, ((ca, cb), cn)) in oa.iter_mut().zip(ob.iter_mut()).zip(on).enumerate() {
+            (*ca, *cb, *cn) = (0.0, 0.0, 0.0);
             let i = y * w.w + x;
             if !mask[i] {
                 continue;
@@ -52,60 +54,65 @@ pub(crate) fn colorfulness(w: &Work, mask: &[bool], band: &[bool], paper: [f32; 
             if reddish(r, g, b) && !band[i] {
                 continue;
             }
-            *c = [r - g, 0.5 * (r + g) - b, 1.0];
+            (*ca, *cb, *cn) = (r - g, 0.5 * (r + g) - b, 1.0);
         }
     };
     // 3 × 3 sums, separably: each row's horizontal sums, then three of those added. Three
-    // rows of each are kept (a ring), not the whole page.
-    let add = |a: [f32; 3], b: [f32; 3]| [a[0] + b[0], a[1] + b[1], a[2] + b[2]];
-    let hsum = |r: &[[f32; 3]], out: &mut [[f32; 3]]| {
-        for x in 0..r.len() {
-            let mut v = r[x];
-            if x > 0 {
-                v = add(v, r[x - 1]);
+    // rows of each are kept (a ring), not the whole page. Sums are added in the same order
+    // at every pixel (centre, left, right; then middle, upper, lower row).
+    let hsum = |r: &[f32], out: &mut [f32]| {
+        let n = r.len();
+        if n == 1 {
+            out[0] = r[0];
+        } else if n > 1 {
+            out[0] = r[0] + r[1];
+            for x in 1..n - 1 {
+                out[x] = r[x] + r[x - 1] + r[x + 1];
             }
-            if x + 1 < r.len() {
-                v = add(v, r[x + 1]);
-            }
-            out[x] = v;
+            out[n - 1] = r[n - 1] + r[n - 2];
         }
     };
-    let mut ch = vec![vec![[0f32; 3]; w.w]; 3];
-    let mut hs = vec![vec![[0f32; 3]; w.w]; 3];
+    let row = || [vec![0f32; w.w], vec![0f32; w.w], vec![0f32; w.w]];
+    let mut ch = [row(), row(), row()];
+    let mut hs = [row(), row(), row()];
+    let hsums = |c: &[Vec<f32>; 3], h: &mut [Vec<f32>; 3]| {
+        for (r, o) in c.iter().zip(h.iter_mut()) {
+            hsum(r, o);
+        }
+    };
     if w.h > 0 {
         chroma_row(0, &mut ch[0]);
-        hsum(&ch[0], &mut hs[0]);
+        hsums(&ch[0], &mut hs[0]);
     }
-    let mut smooth: Vec<f32> = Vec::new();
-    // Per row: the squared chroma and weight sums first, then the square roots and
-    // divisions over the whole row in one loop the compiler vectorises (one pixel at a
-    // time they were the colour measurement's main cost), then the usable pixels kept.
-    let (mut num, mut den, mut val) = (vec![0f32; w.w], vec![0f32; w.w], vec![0f32; w.w]);
+    // At most one value per pixel: reserved once (no regrowth copies).
+    let mut smooth: Vec<f32> = Vec::with_capacity(mask.iter().filter(|m| **m).count());
+    // Per row: the 3 × 3 sums, then the square roots and divisions over the whole row (one
+    // pixel at a time they were the colour measurement's main cost), then the usable
+    // pixels kept.
+    let [mut va, mut vb, mut vn] = row();
     for y in 0..w.h {
         if y + 1 < w.h {
             let k = (y + 1) % 3;
             chroma_row(y + 1, &mut ch[k]);
-            hsum(&ch[k], &mut hs[k]);
+            hsums(&ch[k], &mut hs[k]);
         }
         let (me, up, down) = (y % 3, (y + 2) % 3, (y + 1) % 3);
-        for x in 0..w.w {
-            let mut v = hs[me][x];
+        for (c, v) in [&mut va, &mut vb, &mut vn].into_iter().enumerate() {
+            v.copy_from_slice(&hs[me][c]);
             if y > 0 {
-                v = add(v, hs[up][x]);
+                v.iter_mut().zip(&hs[up][c]).for_each(|(s, u)| *s += u);
             }
             if y + 1 < w.h {
-                v = add(v, hs[down][x]);
+                v.iter_mut().zip(&hs[down][c]).for_each(|(s, d)| *s += d);
             }
-            num[x] = v[0] * v[0] + v[1] * v[1];
-            den[x] = v[2];
         }
-        for ((o, n), d) in val.iter_mut().zip(&num).zip(&den) {
-            *o = n.sqrt() / d;
+        for ((a, b), n) in va.iter_mut().zip(&vb).zip(&vn) {
+            *a = (*a * *a + b * b).sqrt() / n;
         }
         smooth.extend(
-            val.iter()
-                .zip(&ch[me])
-                .filter(|(_, c)| c[2] != 0.0)
+            va.iter()
+                .zip(&ch[me][2])
+                .filter(|(_, n)| **n != 0.0)
                 .map(|(v, _)| *v),
         );
     }
