@@ -7,6 +7,11 @@ use docgate_core::{DocumentKind, Format};
 use docgate_ocr::*;
 
 fn main() {
+    // RUST_LOG=docgate_ocr=trace shows every piece, prefix and read.
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
     let root = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "fixtures/small".into());

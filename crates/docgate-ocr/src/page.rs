@@ -254,9 +254,9 @@ impl<'a> Page<'a> {
         ];
         self.lines[i].prefix = self.read(area, Model::ChiSim, Psm::Line, None);
         tracing::trace!(
-            "line {:?} prefix {:?}",
+            "line {:?} prefix of {:?} chars",
             r,
-            self.lines[i].prefix.as_ref().map(Reading::text)
+            self.lines[i].prefix.as_ref().map(|p| p.text().chars().count())
         );
     }
 
@@ -316,6 +316,14 @@ impl<'a> Page<'a> {
             }),
             other => other,
         };
+        // Lengths only: what is read may be a name or an ID number.
+        tracing::trace!(
+            "read {:?} {:?} whitelist {} -> {:?} chars",
+            area,
+            model,
+            whitelist.is_some(),
+            answer.as_ref().map(|r| r.text().chars().count())
+        );
         match answer {
             Ok(r) if !r.words.is_empty() => Some(r),
             Ok(_) => None,
@@ -563,6 +571,12 @@ fn first_run(r: Reading, h: u32) -> Option<Reading> {
         .filter(|w| w.line == first_line)
         .collect();
     words.sort_by_key(|w| w.region[0]);
+    // A label's colon read as a word of its own is not the start of the run: the value
+    // may begin more than the gap after it (名　　称：　　青岛…).
+    let words: Vec<Word> = words
+        .into_iter()
+        .skip_while(|w| !w.text.chars().any(char::is_alphanumeric))
+        .collect();
     let mut out: Vec<Word> = Vec::new();
     for w in words {
         if let Some(prev) = out.last() {
