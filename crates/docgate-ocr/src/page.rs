@@ -256,7 +256,10 @@ impl<'a> Page<'a> {
         tracing::trace!(
             "line {:?} prefix of {:?} chars",
             r,
-            self.lines[i].prefix.as_ref().map(|p| p.text().chars().count())
+            self.lines[i]
+                .prefix
+                .as_ref()
+                .map(|p| p.text().chars().count())
         );
     }
 
