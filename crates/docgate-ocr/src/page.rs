@@ -960,6 +960,27 @@ mod tests {
     }
 
     #[test]
+    fn a_colon_read_alone_does_not_end_the_value_before_it_starts() {
+        let word = |text: &str, x: u32| Word {
+            text: text.into(),
+            confidence: 0.9,
+            region: [x, 0, 20, 14],
+            line: 0,
+        };
+        // h = 14: the value starts 60 px (> 2.5 h) after the colon; a far column after it.
+        let r = Reading {
+            words: vec![
+                word("：", 100),
+                word("青岛祥信", 180),
+                word("有限公司", 205),
+                word("备注", 400),
+            ],
+        };
+        let run = first_run(r, 14).expect("a run");
+        assert_eq!(run.text(), "青岛祥信有限公司");
+    }
+
+    #[test]
     fn the_seal_free_grey_drops_faint_seal_strokes_and_keeps_black_print() {
         let img = RgbImage::from_fn(4, 1, |x, _| {
             Rgb(match x {
