@@ -446,10 +446,17 @@ fn group(mut blobs: Vec<Blob>, w: u32, h: u32) -> Vec<Blob> {
     done.into_iter()
         .map(|p| (p.b, p.blobs))
         // One component is a speck, unless it is a text-high run of touching characters
-        // (a bold or blurred "6%" or "4854.61" is a single component).
+        // (a bold or blurred "6%" or "4854.61" is a single component). Two narrow
+        // characters ("6%" in a condensed font) are about as wide as tall; one character
+        // (narrower than tall) is no field's value.
         .filter(|(b, n)| {
             let text_high = b.h() * 10 >= text_h * 6 && b.h() * 10 <= text_h * 16;
-            b.h() >= 8 && b.w() * 2 >= b.h() * 3 && (*n >= 2 || text_high)
+            b.h() >= 8
+                && if *n >= 2 {
+                    b.w() * 10 >= b.h() * 13
+                } else {
+                    b.w() * 2 >= b.h() * 3 && text_high
+                }
         })
         .map(|(b, _)| b)
         .collect()

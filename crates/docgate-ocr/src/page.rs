@@ -155,8 +155,15 @@ impl<'a> Page<'a> {
             })
             .collect();
         lines.sort_by_key(|l| (l.region[1], l.region[0]));
+        // Over pieces of two characters or more: a frame's ornaments, read as many narrow
+        // pieces, would otherwise pull it down to their size.
         let median_height = {
-            let mut hs: Vec<u32> = lines.iter().map(|l| l.region[3]).collect();
+            let mut hs: Vec<u32> = lines
+                .iter()
+                .map(|l| l.region)
+                .filter(|r| r[2] >= 2 * r[3])
+                .map(|r| r[3])
+                .collect();
             hs.sort_unstable();
             hs.get(hs.len() / 2).copied().unwrap_or(u32::MAX / 4)
         };
