@@ -93,6 +93,13 @@ pub fn organization_code(code: &str) -> Result<&str, CodeError> {
     })
 }
 
+/// Whether `code` is valid and its embedded organisation code is valid too (GB 11714). A
+/// misread that happens to satisfy the credit code's own check character (1 in 31) almost
+/// never satisfies both; a read code is trusted only then.
+pub fn is_valid_in_full(code: &str) -> bool {
+    organization_code(code).is_ok_and(crate::org::is_valid)
+}
+
 /// Appends the check character to 17 characters: a valid credit code (for tests and fixtures).
 pub fn complete(first17: &str) -> Result<String, CodeError> {
     let check = check_char(first17)?;
@@ -108,6 +115,14 @@ mod tests {
         "91110000802100433B",
         "9144030071526726XG",
     ];
+
+    #[test]
+    fn a_misread_that_satisfies_only_the_outer_check_character_is_not_valid_in_full() {
+        // Read from a photographed licence (seed 61): 'A' as '4' and 'H' as 'K'.
+        assert!(is_valid("91500112M4KWRQBPXA"));
+        assert!(!is_valid_in_full("91500112M4KWRQBPXA"));
+        assert!(is_valid_in_full("91500112MAHWRQBPXA"));
+    }
 
     #[test]
     fn weights_are_powers_of_three_mod_31() {

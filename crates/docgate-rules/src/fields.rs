@@ -102,10 +102,22 @@ fn license_code(out: &mut Emitter, profile: &Profile, doc: &Read<'_>) {
                 .as_ref()
                 .map(|raw| format!(" (read as {raw}, repaired by its check character)"))
                 .unwrap_or_default();
+            // The embedded organisation code's own check character must hold too: a
+            // misread satisfies the credit code's alone one time in 31.
+            let org_ok = credit::is_valid_in_full(&v.value);
             match credit::validate(&v.value) {
-                Ok(()) => (
+                Ok(()) if org_ok => (
                     Verdict::Pass,
                     format!("licence credit code {} is valid{repaired}", v.value),
+                    Some(v),
+                ),
+                Ok(()) => (
+                    Verdict::Uncertain,
+                    format!(
+                        "licence credit code read as {} is invalid: its organisation code \
+                         (characters 9-17) fails its check character",
+                        v.value
+                    ),
                     Some(v),
                 ),
                 // A code printed on a licence that fails its checksum was almost always misread.
@@ -625,7 +637,7 @@ fn matches<'a>(out: &mut Emitter, profile: &Profile, sub: &'a Submission, read: 
                                 "licence credit code",
                                 &v.value,
                                 &r,
-                                credit::is_valid,
+                                credit::is_valid_in_full,
                                 false,
                             ),
                             Some(v),
@@ -693,7 +705,7 @@ fn matches<'a>(out: &mut Emitter, profile: &Profile, sub: &'a Submission, read: 
                         "invoice seller tax id",
                         &v.value,
                         r,
-                        credit::is_valid,
+                        credit::is_valid_in_full,
                         false,
                     )
                 });
