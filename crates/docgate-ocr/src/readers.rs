@@ -98,10 +98,7 @@ fn code_field(
     for look in looks {
         for r in look().into_iter().flatten() {
             if let Some(c) = values::code(&r.text(), len, alphabet, kind) {
-                let valid = match kind {
-                    CodeKind::CreditCode => docgate_codes::credit::is_valid_in_full(&c.value),
-                    _ => docgate_codes::repair::is_valid(kind, &c.value),
-                };
+                let valid = values::is_valid_code(kind, &c.value);
                 if valid {
                     out.put(p, name, c.value, &r, c.repaired_from);
                     return true;
