@@ -306,6 +306,12 @@ pub struct ExtractedField {
     /// do not both slip into exactly the typed value.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub alternatives: Vec<String>,
+    /// OCR confidence (0..1) of each character of `value`, in order: the confidence of the
+    /// recognised character it came from. Empty when unknown (a text layer, a test). Lets a
+    /// match rule tell a misreading (the differing characters read unsure) from a different
+    /// name (read sure).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub char_confidence: Vec<f32>,
 }
 
 impl std::fmt::Debug for ExtractedField {
@@ -317,6 +323,7 @@ impl std::fmt::Debug for ExtractedField {
             .field("region", &self.region)
             .field("repaired", &self.repaired_from.is_some())
             .field("alternatives", &self.alternatives.len())
+            .field("char_confidence", &self.char_confidence)
             .finish()
     }
 }
@@ -354,6 +361,7 @@ mod tests {
             region: None,
             repaired_from: None,
             alternatives: Vec::new(),
+            char_confidence: Vec::new(),
         };
         assert!(!format!("{f:?}").contains("19800101"));
     }

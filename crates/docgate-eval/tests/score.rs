@@ -91,6 +91,7 @@ impl Case {
                     region: None,
                     repaired_from: None,
                     alternatives: Vec::new(),
+                    char_confidence: Vec::new(),
                 },
             );
         }

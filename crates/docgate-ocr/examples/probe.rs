@@ -87,6 +87,8 @@ fn main() {
                 if std::env::var_os("PROBE_CONF").is_some() {
                     if let Some(f) = got.get(k) {
                         println!("CONF {k} {:.3} {}", f.confidence, g == Some(v));
+                        // Per character: want, got and the got characters' confidences.
+                        println!("CHARS\t{k}\t{v}\t{}\t{:?}", f.value, f.char_confidence);
                     }
                 }
                 let e = score.entry(format!("{}.{k}", kind.as_str())).or_default();

@@ -73,7 +73,8 @@ pub struct Page<'a> {
     prefixes_read: bool,
     /// Extra enlargement of every crop read (1.0 normally; see [`Page::zoomed`]).
     zoom: std::cell::Cell<f32>,
-    /// The page with seals seen through (same geometry as `gray`), when it has seal red.
+    /// The page with seals seen through (same geometry as `gray`), when it has seal red; on
+    /// an invoice, its black print alone (see [`black_print_gray`]).
     seal_free: Option<GrayImage>,
     /// Whether reads use `seal_free` (see [`Page::seal_free`]).
     use_seal_free: std::cell::Cell<bool>,
@@ -105,7 +106,13 @@ impl<'a> Page<'a> {
         };
         let gray = gray_of(doc);
         // Where a seal was washed out, a second greyscale for second looks at codes.
-        let seal_free = (wash_red && has_seal_red(doc)).then(|| seal_free_gray(doc));
+        // An invoice's form (labels, rules, seal) is printed in one colour and its data in
+        // black: its second look is at the black print alone.
+        let seal_free = if wash_red {
+            has_seal_red(doc).then(|| seal_free_gray(doc))
+        } else {
+            Some(black_print_gray(doc))
+        };
         // A small document (a 340 px ID card photo) has text of 6-8 px, below what the
         // layout pass separates from the card's background pattern: bring its long side up
         // to MIN_LONG_SIDE first (at most 3x).
@@ -155,18 +162,7 @@ impl<'a> Page<'a> {
             })
             .collect();
         lines.sort_by_key(|l| (l.region[1], l.region[0]));
-        // Over pieces of two characters or more: a frame's ornaments, read as many narrow
-        // pieces, would otherwise pull it down to their size.
-        let median_height = {
-            let mut hs: Vec<u32> = lines
-                .iter()
-                .map(|l| l.region)
-                .filter(|r| r[2] >= 2 * r[3])
-                .map(|r| r[3])
-                .collect();
-            hs.sort_unstable();
-            hs.get(hs.len() / 2).copied().unwrap_or(u32::MAX / 4)
-        };
+        let median_height = text_height(lines.iter().map(|l| l.region));
         Page {
             ocr,
             gray,
@@ -180,8 +176,8 @@ impl<'a> Page<'a> {
         }
     }
 
-    /// Runs `f` reading from the seal-free greyscale (see [`seal_free_gray`]) when the page
-    /// has one; `None` when it has not (no seal red on the page, or an invoice).
+    /// Runs `f` reading from the seal-free greyscale (see [`seal_free_gray`]; on an invoice,
+    /// [`black_print_gray`]) when the page has one; `None` when it has not (no seal red).
     pub fn seal_free<T>(&self, f: impl FnOnce(&Self) -> T) -> Option<T> {
         self.seal_free.as_ref()?;
         let old = self.use_seal_free.replace(true);
@@ -351,7 +347,7 @@ impl<'a> Page<'a> {
         for (i, line) in self.lines.iter().enumerate() {
             let Some(prefix) = &line.prefix else { continue };
             for label in labels {
-                if let Some((label_box, misses)) = match_label(prefix, label) {
+                if let Some((label_box, misses, _)) = match_label(prefix, label) {
                     hits.push(LabelHit {
                         text: label.to_string(),
                         misses,
@@ -368,16 +364,31 @@ impl<'a> Page<'a> {
 
     /// The first line (top to bottom) starting with one of `labels`.
     ///
-    /// A hit read exactly wins over an earlier one read with a slip (账号 over 核准号).
+    /// A hit read exactly wins over an earlier one read with a slip (账号 over 核准号); of
+    /// hits read with a slip, one at the start of its line wins over one inside a longer
+    /// word (张号 over the 准号 of 核准号).
     pub fn find_label(&mut self, labels: &[&str]) -> Option<LabelHit> {
+        self.find_label_not(labels, &[])
+    }
+
+    /// [`Page::find_label`], where a line that reads exactly as one of `others` (other
+    /// labels of the document) is never taken for a slip of `labels` (编号 is not 账号).
+    pub fn find_label_not(&mut self, labels: &[&str], others: &[&str]) -> Option<LabelHit> {
         // Lazily, top to bottom: pieces below an exact hit are never read for this label.
-        let mut best: Option<LabelHit> = None;
+        let mut best: Option<(LabelHit, usize)> = None;
         for i in 0..self.lines.len() {
             self.read_prefix(i);
             let line = &self.lines[i];
             let Some(prefix) = &line.prefix else { continue };
             for label in labels {
-                if let Some((label_box, misses)) = match_label(prefix, label) {
+                if let Some((label_box, misses, start)) = match_label(prefix, label) {
+                    if misses > 0
+                        && others
+                            .iter()
+                            .any(|o| match_label(prefix, o).is_some_and(|m| m.1 == 0))
+                    {
+                        break;
+                    }
                     let hit = LabelHit {
                         text: label.to_string(),
                         misses,
@@ -388,14 +399,14 @@ impl<'a> Page<'a> {
                     if misses == 0 {
                         return Some(hit);
                     }
-                    if best.is_none() {
-                        best = Some(hit);
+                    if best.as_ref().is_none_or(|b| start == 0 && b.1 > 0) {
+                        best = Some((hit, start));
                     }
                     break;
                 }
             }
         }
-        best
+        best.map(|b| b.0)
     }
 
     /// The prefix reading of every piece (for fields found by shape, not by label).
@@ -493,28 +504,31 @@ impl<'a> Page<'a> {
             .max_by_key(|r| r[1] + r[3])
     }
 
-    /// The nearest piece right of a label on the same row (within twelve text heights).
+    /// The nearest piece right of a label on the same row (within sixteen text heights: a table's value column may stand 14 away).
     fn next_on_row(&self, hit: &LabelHit) -> Option<Region> {
         let line = hit.line_region;
         let h = line[3].max(hit.label[3]);
         let label_end = hit.label[0] + hit.label[2];
-        self.lines
+        let row: Vec<Region> = self
+            .lines
             .iter()
             .map(|l| l.region)
             .filter(|r| {
                 // Same row: centres within 0.8 text heights. Values printed onto a
                 // pre-printed form (paper VAT invoices) often sit half a line off their label.
                 let (cy, ly) = (2 * r[1] + r[3], 2 * line[1] + line[3]);
-                cy.abs_diff(ly) * 5 <= r[3].max(line[3]) * 8
-                    && r[0] >= label_end
-                    && r[0] < label_end + h * 12
-                    && *r != line
+                cy.abs_diff(ly) * 5 <= r[3].max(line[3]) * 8 && r[0] >= label_end && *r != line
             })
-            .min_by_key(|r| r[0])
+            .collect();
+        let first = *row
+            .iter()
+            .filter(|r| r[0] < label_end + h * 16)
+            .min_by_key(|r| r[0])?;
+        Some(overlapping_run(first, &row))
     }
 
     /// Reads the value printed right of a label: the rest of the label's piece, or, when the
-    /// label stands alone, the next piece on the same row (within twelve text heights).
+    /// label stands alone, the next piece on the same row (within sixteen text heights).
     pub fn right_of(
         &self,
         hit: &LabelHit,
@@ -546,14 +560,35 @@ impl<'a> Page<'a> {
     pub fn below(&self, hit: &LabelHit, model: Model, whitelist: Option<&str>) -> Option<Reading> {
         let h = hit.line_region[3];
         let lb = hit.line_region[1] + hit.line_region[3];
+        // The piece may start further left when the layout pass joined the page's frame
+        // to the line (a landscape licence's border, one text height from the code): it
+        // is read from three text heights left of the label on.
+        let left = hit.label[0].saturating_sub(h * 3);
         let next = self.lines.iter().find(|l| {
             let r = l.region;
             r[1] + r[3] / 2 > lb
                 && r[1] < lb + h * 4
-                && r[0] + h * 3 > hit.label[0]
+                && r[0] + r[2] > hit.label[0] + h
                 && r[0] < hit.label[0] + h * 3
         })?;
         let r = next.region;
+        let r = if r[0] < left {
+            [left, r[1], r[0] + r[2] - left, r[3]]
+        } else {
+            r
+        };
+        // The layout pass may leave a code's last character out of its piece (a serif J
+        // below the line): read up to two text heights further, short of the next piece.
+        let end = r[0] + r[2];
+        let stop = self
+            .lines
+            .iter()
+            .map(|l| l.region)
+            .filter(|q| q[0] >= end && q[1] < r[1] + r[3] && q[1] + q[3] > r[1])
+            .map(|q| q[0].saturating_sub(h / 2))
+            .min()
+            .unwrap_or(u32::MAX);
+        let r = [r[0], r[1], (end + 2 * h).min(stop).max(end) - r[0], r[3]];
         let area = padded(r);
         let reading = self.read(area, model, Psm::Line, whitelist)?;
         first_run(reading, r[3])
@@ -695,13 +730,59 @@ fn label_char(c: char) -> bool {
 
 /// Finds `label` at the start of a recognised prefix (allowing three stray characters before
 /// it, and one misread character in labels of four or more). Returns the label's box.
-pub(crate) fn match_label(prefix: &Reading, label: &str) -> Option<(Region, usize)> {
+pub(crate) fn match_label(prefix: &Reading, label: &str) -> Option<(Region, usize, usize)> {
     let chars = chars_of(prefix);
     let (first, last, misses) = find_label_window(&chars, label)?;
     Some((
         crate::engine::union(chars[first..=last].iter().map(|(_, r, _)| *r))?,
         misses,
+        first,
     ))
+}
+
+/// `first` grown by the pieces of `row` that overlap it, repeatedly: the layout pass can
+/// split one printed line into overlapping pieces ("2008年03月03" and "年03月03日至长期" on a
+/// pre-2016 licence), and the value is their union.
+fn overlapping_run(first: Region, row: &[Region]) -> Region {
+    let (x0, mut x1) = (first[0], first[0] + first[2]);
+    let (mut y0, mut y1) = (first[1], first[1] + first[3]);
+    loop {
+        let mut grown = false;
+        for r in row {
+            let (a, b) = (r[0], r[0] + r[2]);
+            if a < x1 && b > x1 && a >= x0 {
+                x1 = b;
+                y0 = y0.min(r[1]);
+                y1 = y1.max(r[1] + r[3]);
+                grown = true;
+            }
+        }
+        if !grown {
+            return [x0, y0, x1 - x0, y1 - y0];
+        }
+    }
+}
+
+/// The page's text height: the height of the pieces two characters wide or more, a median
+/// weighted by width up to 16 heights. Weighting by width lets the text lines outvote a
+/// frame's ornaments, which a guilloche border breaks into a hundred short pieces of their
+/// own height (pre-2016 licences); the cap keeps a frame's long flat rules (a bank permit's
+/// border, 1,240 px long and 9 px high) from outvoting them in turn.
+fn text_height(regions: impl Iterator<Item = Region>) -> u32 {
+    let mut hs: Vec<(u32, u64)> = regions
+        .filter(|r| r[2] >= 2 * r[3])
+        .map(|r| (r[3], u64::from(r[2].min(16 * r[3]))))
+        .collect();
+    hs.sort_unstable();
+    let half = hs.iter().map(|h| h.1).sum::<u64>() / 2;
+    let mut seen = 0;
+    for (h, w) in hs {
+        seen += w;
+        if seen > half {
+            return h;
+        }
+    }
+    u32::MAX / 4
 }
 
 fn clamp(a: Region, (w, h): (u32, u32)) -> Option<Region> {
@@ -901,6 +982,21 @@ fn seal_free_gray(rgb: &RgbImage) -> GrayImage {
     })
 }
 
+/// Greyscale of the black print alone: coloured ink (a VAT invoice's brown or maroon form,
+/// its red seal) fades to paper by its chroma, from none at 16 levels to full at 48, so
+/// dark and grey print (the data a printer put on the form) is all that is left. Paper
+/// VAT invoices are always printed so: the form pre-printed in colour, the data in black.
+fn black_print_gray(rgb: &RgbImage) -> GrayImage {
+    let (w, h) = rgb.dimensions();
+    GrayImage::from_fn(w, h, |x, y| {
+        let [r, g, b] = rgb.get_pixel(x, y).0.map(i32::from);
+        let luma = (r * 299 + g * 587 + b * 114) / 1000;
+        let chroma = r.max(g).max(b) - r.min(g).min(b);
+        let fade = (chroma - 16).clamp(0, 32);
+        image::Luma([(luma + (255 - luma) * fade / 32) as u8])
+    })
+}
+
 /// Estimates the text skew by projection profiles (the angle at which dark pixels pile into
 /// the sharpest rows) and rotates the page upright when it is off by more than 0.3°; returns
 /// the rotation (input → output) so reported regions can be mapped back.
@@ -936,6 +1032,29 @@ fn rotate(gray: GrayImage, angle: f32) -> (GrayImage, Option<Projection>) {
 mod tests {
     use super::*;
     use image::Rgb;
+
+    #[test]
+    fn text_height_is_set_by_the_long_lines_not_by_many_ornaments() {
+        // A guilloche border read as 60 short pieces of height 12, and six text lines of
+        // height 27: counting pieces says 12, which made every label line a "title".
+        let ornaments = (0..60).map(|i| [93, 100 + 11 * i, 28, 12]);
+        let text = (0..6).map(|i| [184, 576 + 60 * i, 460, 27]);
+        assert_eq!(text_height(ornaments.chain(text)), 27);
+        // Four border rules 1,240 px long and 9 px high, and seven text lines of height 18.
+        let rules = (0..4).map(|i| [60, 40 + 270 * i, 1240, 9]);
+        let text = (0..7).map(|i| [190, 280 + 70 * i, 250 + 30 * i, 18]);
+        assert_eq!(text_height(rules.chain(text)), 18);
+        assert_eq!(text_height(std::iter::empty()), u32::MAX / 4);
+    }
+
+    #[test]
+    fn a_value_split_into_overlapping_pieces_is_read_as_their_union() {
+        let first = [358, 886, 182, 21];
+        let row = [first, [422, 883, 232, 27], [900, 883, 100, 27]];
+        // The far piece does not touch the run and is left out.
+        assert_eq!(overlapping_run(first, &row), [358, 883, 296, 27]);
+        assert_eq!(overlapping_run(first, &[first]), first);
+    }
 
     /// A page with a printed frame at (60, 50)–(340, 250) and a line of "print" above it.
     fn framed(background: u8) -> (RgbImage, Quad) {

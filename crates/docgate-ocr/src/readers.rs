@@ -58,6 +58,7 @@ impl Out {
         self.fields.insert(
             name.to_string(),
             ExtractedField {
+                char_confidence: char_confidence(&value, r),
                 value,
                 confidence: r.confidence(),
                 region: r.region().map(|g: Region| p.to_original(g)),
@@ -66,6 +67,34 @@ impl Out {
             },
         );
     }
+}
+
+/// The confidence of each character of `value` (a cleaned-up reading of `r`): each character
+/// takes the confidence of the next recognised character it equals (NFKC, so full-width
+/// brackets find their half-width selves); a character that is not found (a repair, a
+/// normalisation) takes the confidence of the word where the search stands.
+fn char_confidence(value: &str, r: &Reading) -> Vec<f32> {
+    use unicode_normalization::UnicodeNormalization;
+    let fold = |c: char| c.nfkc().next().unwrap_or(c);
+    let read: Vec<(char, f32)> = r
+        .words
+        .iter()
+        .flat_map(|w| w.text.chars().map(move |c| (fold(c), w.confidence)))
+        .collect();
+    let mut at = 0;
+    value
+        .chars()
+        .map(|c| {
+            let c = fold(c);
+            match read[at.min(read.len())..].iter().position(|x| x.0 == c) {
+                Some(k) => {
+                    at += k + 1;
+                    read[at - 1].1
+                }
+                None => read.get(at).or(read.last()).map_or(0.0, |x| x.1),
+            }
+        })
+        .collect()
 }
 
 /// Reads a code right of (or, failing that, below) a label, validated and repaired.
@@ -116,14 +145,22 @@ fn code_field(
 }
 
 fn name_right(p: &Page<'_>, out: &mut Out, hit: &LabelHit, name: &str, person: bool) {
-    let clean = |r: Reading| {
-        let v = if person {
-            values::person(&r.text())
-        } else {
-            values::name(&r.text())
-        };
-        v.map(|v| (v, r))
-    };
+    if person {
+        name_after(p, out, hit, name, values::person);
+    } else {
+        name_after(p, out, hit, name, values::name);
+    }
+}
+
+/// [`name_right`] with the reading's text turned into the value by `value`.
+fn name_after(
+    p: &Page<'_>,
+    out: &mut Out,
+    hit: &LabelHit,
+    name: &str,
+    value: impl Fn(&str) -> Option<String>,
+) {
+    let clean = |r: Reading| value(&r.text()).map(|v| (v, r));
     // Read twice: the fast model (whose reading of a short piece the label search already
     // made) and the standard one, which knows rarer characters. Agreement is kept; on
     // disagreement the more confident reading wins.
@@ -283,7 +320,19 @@ fn invoice(p: &mut Page<'_>, out: &mut Out) {
     // "销售方（章）" comes after), and the seller's tax id to the seller's name above it.
     let names = p.find_labels(&["名称"]);
     let ids = p.find_labels(&["纳税人识别号", "统一社会信用代码"]);
-    let mark = p.find_labels(&["销售方"]).into_iter().next();
+    // The footer's "销售方（章）" is the seller's stamp, not the block's mark; without a
+    // mark read, the seller's block is the one below the totals (价税合计) on paper invoices.
+    let prefixes = p.prefixes();
+    let footer = |h: &LabelHit| {
+        prefixes
+            .iter()
+            .any(|(r, t)| *r == h.line_region && t.contains('章'))
+    };
+    let mark = p
+        .find_labels(&["销售方"])
+        .into_iter()
+        .find(|h| !footer(h))
+        .or_else(|| p.find_label(&["价税合计"]));
     let (buyer, seller) = match &mark {
         Some(m) => {
             let seller = in_block(m.line_region, &names);
@@ -302,17 +351,24 @@ fn invoice(p: &mut Page<'_>, out: &mut Out) {
         // One 名称 and no block mark: whose it is cannot be told; read neither.
         None => (None, None),
     };
-    if let Some(hit) = buyer {
-        name_right(p, out, hit, f::BUYER_NAME, false);
-    }
-    if let Some(hit) = seller {
-        name_right(p, out, hit, f::SELLER_NAME, false);
-    }
     let tax_id = match (seller, &mark) {
         (Some(s), _) => just_below(s.line_region, &ids),
         (None, Some(m)) => in_block(m.line_region, &ids),
         (None, None) => None,
     };
+    // The buyer's tax id: above the seller's mark (or left of it, side by side).
+    let buyer_id = mark.as_ref().and_then(|m| {
+        ids.iter().find(|h| {
+            h.line_region[1] + m.line_region[3] < m.line_region[1]
+                || h.line_region[0] + m.line_region[3] < m.line_region[0]
+        })
+    });
+    // A 名称 found above the mark but far from the buyer's tax id is another label (项目名称).
+    let buyer = buyer.filter(|b| {
+        buyer_id.is_none_or(|id| just_below(b.line_region, std::slice::from_ref(id)).is_some())
+    });
+    invoice_name(p, out, buyer, buyer_id, f::BUYER_NAME);
+    invoice_name(p, out, seller, tax_id, f::SELLER_NAME);
     if let Some(hit) = tax_id {
         code_field(
             p,
@@ -334,6 +390,41 @@ fn invoice(p: &mut Page<'_>, out: &mut Out) {
     }
     tax_rate(p, out);
     invoice_numbers(p, out);
+}
+
+/// A party's name on an invoice. The label 名称 is small print in the form's colour, and
+/// the layout pass often joins it to the larger black name printed after it, so that the
+/// label is not read at all. The name is then read again on the black print alone (the
+/// label gone), from the line where the label was found or, without one, the line just
+/// above the party's 纳税人识别号.
+fn invoice_name(
+    p: &Page<'_>,
+    out: &mut Out,
+    hit: Option<&LabelHit>,
+    id: Option<&LabelHit>,
+    name: &str,
+) {
+    if let Some(hit) = hit {
+        name_right(p, out, hit, name, false);
+    }
+    if out.fields.contains_key(name) {
+        return;
+    }
+    let line = hit.cloned().or_else(|| {
+        let id = id?;
+        let r = p.row_above(id, id.label[0])?;
+        Some(LabelHit {
+            text: "名称".into(),
+            misses: 2,
+            line: p.lines.iter().position(|l| l.region == r)?,
+            // No label read: the whole line is the value.
+            label: [r[0], r[1], 0, r[3]],
+            line_region: r,
+        })
+    });
+    if let Some(line) = line {
+        p.seal_free(|p| name_right(p, out, &line, name, false));
+    }
 }
 
 /// The label hit nearest a block mark (销售方), at or below its top and not left of it.
@@ -512,15 +603,12 @@ fn bank(p: &mut Page<'_>, out: &mut Out) {
         name_right(p, out, &hit, f::ACCOUNT_NAME, false);
     } else if let Some(hit) = p.find_label(&["经审核"]) {
         // 开户许可证: "经审核，{name}符合开户条件，准予开立基本存款账户。"
-        if let Some(r) = p.value_after(&hit, None) {
-            let t = r.text();
-            let t = t.split("符合").next().unwrap_or("");
-            if let Some(v) = values::name(t) {
-                out.put(p, f::ACCOUNT_NAME, v, &r, None);
-            }
-        }
+        name_after(p, out, &hit, f::ACCOUNT_NAME, |t| {
+            values::name(t.split("符合").next().unwrap_or(""))
+        });
     }
-    if let Some(hit) = p.find_label(&["账号", "账户号码", "帐号"]) {
+    if let Some(hit) = p.find_label_not(&["账号", "账户号码", "帐号"], &["编号", "核准号"])
+    {
         if let Some(r) = p.right_of(&hit, Model::Eng, Some(DIGITS)) {
             let digits: String = r.text().chars().filter(char::is_ascii_digit).collect();
             if (8..=32).contains(&digits.len()) {

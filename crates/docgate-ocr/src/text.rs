@@ -33,6 +33,7 @@ fn put(out: &mut Fields, name: &str, value: String, repaired_from: Option<String
             region: None,
             repaired_from,
             alternatives: Vec::new(),
+            char_confidence: Vec::new(),
         },
     );
 }

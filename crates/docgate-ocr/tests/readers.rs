@@ -108,6 +108,34 @@ fn bank_permit_sentence_and_account() {
 }
 
 #[test]
+fn another_label_read_exactly_is_not_a_slip_of_the_account_label() {
+    // 编号 and 张号 both read one character off 账号; 编号 is a label of its own (the
+    // permit's serial number), so the account number is the one after 张号.
+    let ocr = FakeOcr::default()
+        .with("编号:", [700, 100, 50, 24])
+        .with("4301-08319017", [760, 100, 200, 24])
+        .with("张号", [100, 300, 60, 24])
+        .with("7789209488854052", [220, 300, 300, 24]);
+    let got = read_document(&ocr, DocumentKind::BankPermit, Some(&page()), None, None);
+    assert_eq!(got[f::ACCOUNT_NUMBER].value, "7789209488854052");
+}
+
+#[test]
+fn every_character_of_a_value_carries_its_confidence() {
+    let ocr = license("91350100M000100Y43");
+    let got = read_document(
+        &ocr,
+        DocumentKind::BusinessLicense,
+        Some(&page()),
+        None,
+        None,
+    );
+    let name = &got[f::COMPANY_NAME];
+    assert_eq!(name.char_confidence.len(), name.value.chars().count());
+    assert!(name.char_confidence.iter().all(|c| (c - 0.95).abs() < 1e-6));
+}
+
+#[test]
 fn pdf_text_layer_needs_no_ocr() {
     let text = "电子发票（增值税专用发票）\n发票号码： 26583745018873150140\n开票日期： 2026年09月27日\n\
                 购买方信息\n销售方信息\n名称： 东莞德祥晟食品有限公司\n名称： 北京蓝朗蓝食品股份有限公司\n\

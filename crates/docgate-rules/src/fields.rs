@@ -454,6 +454,21 @@ fn name_verdict(
             );
         }
     }
+    if let (Comparison::Different { similarity, .. }, Some(worst)) = (
+        &comparison,
+        misread_only(field, reference.value, params.slip_confidence),
+    ) {
+        return (
+            Verdict::Uncertain,
+            format!(
+                "{what} {} differs from {} {} (similarity {similarity:.2}) only in characters read with OCR confidence below {:.2} (the surest {worst:.2}): misreadings, not a different name",
+                show(read),
+                reference.source,
+                show(reference.value),
+                params.slip_confidence
+            ),
+        );
+    }
     let doubtful = f64::from(field.confidence) < params.trust_confidence;
     if let (Comparison::Different { similarity, .. }, true) = (&comparison, doubtful) {
         return (
@@ -494,6 +509,26 @@ fn name_verdict(
             format!("{what} {} differs from {} {} (similarity {similarity:.2})", show(read), reference.source, show(reference.value)),
         ),
     }
+}
+
+/// When every character of the reading that the reference does not share was read with
+/// confidence below `below`, and the reading leaves none of the reference's characters out
+/// unreplaced: the highest of those confidences. `None` otherwise, or without per-character
+/// confidences.
+fn misread_only(field: &ExtractedField, reference: &str, below: f64) -> Option<f64> {
+    let conf = &field.char_confidence;
+    if conf.len() != field.value.chars().count() {
+        return None;
+    }
+    let (differ, lacking) = crate::normalize::unshared(&field.value, reference);
+    if differ.is_empty() || lacking > differ.len() {
+        return None;
+    }
+    let worst = differ
+        .iter()
+        .map(|&i| f64::from(conf[i]))
+        .fold(0.0, f64::max);
+    (worst < below).then_some(worst)
 }
 
 /// Codes: exact after normalisation. A difference of one character where the read code

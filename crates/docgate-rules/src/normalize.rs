@@ -71,9 +71,71 @@ pub fn compare_names(a: &str, b: &str) -> Comparison {
     }
 }
 
+/// Where `read` and `reference` differ, by a longest common subsequence of their normalised
+/// characters: the indices (in `read`'s characters) of the characters the reference does not
+/// share, and how many of the reference's characters `read` lacks.
+pub fn unshared(read: &str, reference: &str) -> (Vec<usize>, usize) {
+    let a: Vec<(usize, char)> = read
+        .chars()
+        .enumerate()
+        .flat_map(|(i, c)| {
+            normalize_name(&c.to_string())
+                .chars()
+                .map(move |n| (i, n))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let b: Vec<char> = normalize_name(reference).chars().collect();
+    let (n, m) = (a.len(), b.len());
+    // Names are tens of characters: the quadratic table is small.
+    let mut d = vec![vec![0u16; m + 1]; n + 1];
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            d[i][j] = if a[i].1 == b[j] {
+                d[i + 1][j + 1] + 1
+            } else {
+                d[i + 1][j].max(d[i][j + 1])
+            };
+        }
+    }
+    let (mut i, mut j, mut shared) = (0, 0, vec![false; n]);
+    while i < n && j < m {
+        if a[i].1 == b[j] {
+            shared[i] = true;
+            i += 1;
+            j += 1;
+        } else if d[i + 1][j] >= d[i][j + 1] {
+            i += 1;
+        } else {
+            j += 1;
+        }
+    }
+    let mut out: Vec<usize> = a
+        .iter()
+        .zip(&shared)
+        .filter(|(_, s)| !**s)
+        .map(|(x, _)| x.0)
+        .collect();
+    out.dedup();
+    (out, m - usize::from(d[0][0]))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unshared_characters_are_found_by_alignment() {
+        // Two substitutions (鼎→烈, 诚→诊): positions 2 and 4 of the reading.
+        assert_eq!(
+            unshared("东莞烈品诊启有限公司", "东莞鼎品诚启有限公司"),
+            (vec![2, 4], 2)
+        );
+        // A dropped character leaves nothing unshared in the reading, one in the reference.
+        assert_eq!(unshared("东莞品诚启", "东莞鼎品诚启"), (vec![], 1));
+        // Width and brackets do not count.
+        assert_eq!(unshared("博禾（长沙）", "博禾(长沙)"), (vec![], 0));
+    }
 
     #[test]
     fn width_brackets_and_spaces_do_not_matter() {

@@ -49,6 +49,7 @@ fn field(v: &str) -> ExtractedField {
         region: Some([10, 10, 100, 20]),
         repaired_from: None,
         alternatives: Vec::new(),
+        char_confidence: Vec::new(),
     }
 }
 
@@ -729,6 +730,48 @@ fn a_name_mismatch_read_with_low_confidence_goes_to_review() {
         "masked: {}",
         doubtful.message
     );
+}
+
+#[test]
+fn a_name_differing_only_in_unsure_characters_goes_to_review() {
+    // The name read as 东莞烈品诊启… for 东莞鼎品诚启… (similarity 0.79, under the 0.8 that
+    // makes a near miss): three characters differ. Read with those three unsure (0.55,
+    // 0.79, 0.87 < slip_confidence 0.9) it is misreading, so review; the same characters
+    // read sure (0.95) are a different name, so fail; a sure character anywhere among the
+    // differing ones is enough to fail.
+    let form = serde_json::json!({"company_name": "东莞鼎品诚启包装材料有限公司"});
+    let read = "东莞烈品诊启包装村料有限公司";
+    let run = |unsure: [f32; 3]| {
+        let mut extracted = with_fields(&[("lic", &[("company_name", read)])]);
+        let f = extracted
+            .get_mut("lic")
+            .and_then(|d| d.get_mut("company_name"))
+            .expect("the field");
+        f.confidence = 0.9;
+        f.char_confidence = read
+            .chars()
+            .enumerate()
+            .map(|(i, _)| match i {
+                2 => unsure[0],
+                4 => unsure[1],
+                8 => unsure[2],
+                _ => 0.95,
+            })
+            .collect();
+        let r = judge(
+            &submission("1688", form.clone(), FULL_SET),
+            &SubmissionMeasurements {
+                documents: clean_docs(),
+                extracted,
+            },
+        );
+        find(&r, RuleId::MatchCompanyName, Some("lic")).clone()
+    };
+    let slips = run([0.55, 0.79, 0.87]);
+    assert_eq!(slips.outcome, Outcome::Review, "{}", slips.message);
+    assert!(slips.message.contains("below 0.90"), "{}", slips.message);
+    assert_eq!(run([0.95, 0.95, 0.95]).outcome, Outcome::Fail);
+    assert_eq!(run([0.55, 0.79, 0.93]).outcome, Outcome::Fail);
 }
 
 #[test]
