@@ -42,7 +42,7 @@ pub struct Line {
 pub struct LabelHit {
     /// The label as printed (one of those asked for).
     pub text: String,
-    /// Characters of the label read wrongly (0 or 1).
+    /// Characters of the label read wrongly (0 to 2, by the label's length).
     pub misses: usize,
     /// Index into the page's lines.
     pub line: usize,
@@ -674,7 +674,12 @@ fn find_label_window(
         .filter(|&i| label_char(chars[i].0))
         .collect();
     let want: Vec<char> = label.chars().collect();
-    let allowed_misses = usize::from(want.len() >= 4);
+    // Long labels are distinctive: 纳税人识别号 read as 纳税人民明号 is still that label.
+    let allowed_misses = match want.len() {
+        0..=3 => 0,
+        4 | 5 => 1,
+        _ => 2,
+    };
     for start in 0..=3usize {
         let Some(window) = idx.get(start..start + want.len()) else {
             break;
