@@ -176,12 +176,54 @@ fn name_after(
         (None, b) => (b, None),
     };
     if let Some((v, r)) = best {
-        let alternatives = other.map(|o| o.0).filter(|o| *o != v).into_iter().collect();
-        out.put(p, name, v, &r, None);
+        let mut alternatives: Vec<String> = other
+            .as_ref()
+            .map(|o| o.0.clone())
+            .filter(|o| *o != v)
+            .into_iter()
+            .collect();
+        out.put(p, name, v.clone(), &r, None);
+        // Two readings of the same length that differ in a few characters: each character
+        // from the reading that was surer of it (the fast model slips on rare characters the
+        // standard one knows, and the other way round). Both whole readings stay evidence.
         if let Some(f) = out.fields.get_mut(name) {
+            let merged = other.and_then(|(ov, or)| {
+                merge_readings(&v, &f.char_confidence, &ov, &char_confidence(&ov, &or))
+            });
+            if let Some((merged, conf)) = merged.filter(|m| m.0 != v) {
+                alternatives.push(v);
+                alternatives.retain(|a| *a != merged);
+                f.value = merged;
+                f.char_confidence = conf;
+            }
             f.alternatives = alternatives;
         }
     }
+}
+
+/// Character by character, the surer of two readings of the same print; `None` unless they
+/// have the same length and differ in at most a third of their characters (more is not
+/// the same alignment).
+fn merge_readings(a: &str, ca: &[f32], b: &str, cb: &[f32]) -> Option<(String, Vec<f32>)> {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a.len() != b.len() || ca.len() != a.len() || cb.len() != b.len() {
+        return None;
+    }
+    let differ = a.iter().zip(&b).filter(|(x, y)| x != y).count();
+    if differ * 3 > a.len() {
+        return None;
+    }
+    Some(
+        (0..a.len())
+            .map(|i| {
+                if cb[i] > ca[i] {
+                    (b[i], cb[i])
+                } else {
+                    (a[i], ca[i])
+                }
+            })
+            .unzip(),
+    )
 }
 
 const DATE_CHARS: &str = "0123456789年月日.-至长期";
@@ -620,7 +662,24 @@ fn bank(p: &mut Page<'_>, out: &mut Out) {
 
 #[cfg(test)]
 mod tests {
-    use super::is_rate_cell;
+    use super::{is_rate_cell, merge_readings};
+
+    #[test]
+    fn two_readings_merge_character_by_character_by_confidence() {
+        // The fast model read 鼎 as 勐 (unsure), the standard one 优 as 伏 (unsure).
+        let (v, c) = merge_readings(
+            "杭州恒优勐贸易有限公司",
+            &[0.9, 0.9, 0.9, 0.9, 0.1, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9],
+            "杭州恒伏鼎贸易有限公司",
+            &[0.8, 0.8, 0.8, 0.3, 0.7, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8],
+        )
+        .expect("same length");
+        assert_eq!(v, "杭州恒优鼎贸易有限公司");
+        assert_eq!(c[4], 0.7);
+        // Different lengths, or too many differences, are not one alignment.
+        assert!(merge_readings("杭州", &[0.9, 0.9], "杭州市", &[0.9; 3]).is_none());
+        assert!(merge_readings("甲乙丙", &[0.9; 3], "丁戊丙", &[0.95; 3]).is_none());
+    }
 
     #[test]
     fn a_rate_cell_is_a_short_percentage_alone() {
