@@ -681,14 +681,24 @@ fn find_label_window(
         _ => 2,
     };
     for start in 0..=3usize {
-        let Some(window) = idx.get(start..start + want.len()) else {
-            break;
+        // A long label may run past the end of the prefix read (a frame joined to the line
+        // pushed it right): its first characters, all but two at most, are a hit when they
+        // are read without a slip.
+        let (window, cut) = match idx.get(start..start + want.len()) {
+            Some(w) => (w, 0),
+            None if want.len() >= 6 && idx.len() >= start + want.len() - 2 => {
+                (&idx[start..], start + want.len() - idx.len())
+            }
+            None => break,
         };
         let misses = window
             .iter()
             .zip(&want)
             .filter(|(&i, w)| chars[i].0 != **w)
             .count();
+        if cut > 0 && misses > 0 {
+            continue;
+        }
         // Two-character labels need both characters Han: 名称 read as 2称 does not count
         // as a hit, and 号码 does not match 名称.
         let han_ok = want.len() > 2 || window.iter().all(|&i| crate::values::is_han(chars[i].0));
@@ -1050,6 +1060,28 @@ mod tests {
         let text = (0..7).map(|i| [190, 280 + 70 * i, 250 + 30 * i, 18]);
         assert_eq!(text_height(rules.chain(text)), 18);
         assert_eq!(text_height(std::iter::empty()), u32::MAX / 4);
+    }
+
+    #[test]
+    fn a_long_label_cut_by_the_end_of_the_prefix_read_is_still_found() {
+        let chars = |t: &str| -> Vec<(char, Region, usize)> {
+            t.chars()
+                .enumerate()
+                .map(|(i, c)| (c, [i as u32 * 20, 0, 18, 18], 0))
+                .collect()
+        };
+        // The frame read as 全 before the label, and 码 beyond the prefix's width.
+        let hit = find_label_window(&chars("全统一社会信用代"), "统一社会信用代码");
+        assert_eq!(hit, Some((1, 7, 0)));
+        // A cut label must be read without a slip, and two characters short at most.
+        assert_eq!(
+            find_label_window(&chars("全统一杜会信用代"), "统一社会信用代码"),
+            None
+        );
+        assert_eq!(
+            find_label_window(&chars("全统一社会信"), "统一社会信用代码"),
+            None
+        );
     }
 
     #[test]
