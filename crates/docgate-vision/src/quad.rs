@@ -97,6 +97,9 @@ const GAP: usize = 1;
 /// Smallest colour step (levels) that can be an edge: above band-mean noise, below the
 /// faint paper-on-scanner-bed step.
 const MIN_STEP: f32 = 3.0;
+/// Smallest step of the second walk, for strong edges only (a document against its
+/// background is tens of levels; a desk's texture or shading, a few).
+const STRONG_STEP: f32 = 12.0;
 /// Shallowest faint edge line (levels below the paper beside it) on the working copy. A
 /// flatbed's one-pixel shadow line, 4-9 levels deep on the page, is averaged to 2 levels
 /// or less at 2-3 page px per working px; a line is also one or two working px wide, with a
@@ -256,19 +259,38 @@ fn side_edge(
     };
     // A line with the document's printed paper beyond it is inside the document.
     // Each judged with the paper colour it was found with.
-    let outside_ok = |c: &(Line, [f64; 2])| !printed_paper_beyond(w, &c.0, side, paper);
-    let step = best_line(&keep(candidates(w, side, paper)), side, scanlines, w)
-        .filter(outside_ok)
-        .or_else(|| {
-            let own = second?;
-            best_line(&keep(candidates(w, side, own)), side, scanlines, w)
-                .filter(|c| !printed_paper_beyond(w, &c.0, side, own))
-        });
+    let outside_ok = |c: &(Line, [f64; 2])| !paper_beyond(w, &c.0, side, paper, PRINT_INK);
+    let search = |col: [f32; 3], min_step: f32, min_ink: f64| {
+        best_line(
+            &keep(candidates(w, side, col, min_step)),
+            side,
+            scanlines,
+            w,
+            &|l, span| steps_along(w, l, side, span, col),
+        )
+        .filter(|c| !paper_beyond(w, &c.0, side, col, min_ink))
+    };
+    // A textured or shaded background has steps of a few levels everywhere, and a walk
+    // that keeps the first few per scanline may never reach the document's edge: when
+    // nothing is found, the walk is repeated for strong steps only. Then the side most
+    // often runs off the frame, and a strong straight step inside the document (a
+    // portrait's edge, a coloured block) is the danger: the strip beyond it must not be
+    // the paper at all, printed or not (a pale scanner bed beyond a faint edge has no
+    // strong step to be found by this walk).
+    let step = search(paper, MIN_STEP, PRINT_INK)
+        .or_else(|| search(second?, MIN_STEP, PRINT_INK))
+        .or_else(|| search(paper, STRONG_STEP, 0.0));
     // A white page on a white scanner bed has no step at its edge, only the faint
     // shadow line the paper's thickness casts, and a step found further in is then
     // text or a line's far side. The paper's edge is the outermost of the two.
-    let faint =
-        best_line(&keep(faint_candidates(w, side, paper)), side, scanlines, w).filter(outside_ok);
+    let faint = best_line(
+        &keep(faint_candidates(w, side, paper)),
+        side,
+        scanlines,
+        w,
+        &|_, _| true,
+    )
+    .filter(outside_ok);
     match (step, faint) {
         (Some(s), Some(f)) => Some(if depth(&f.0, side, w) < depth(&s.0, side, w) {
             f
@@ -293,12 +315,14 @@ fn room_to(o: &Line, side: Side, p: [f64; 2], w: &Work) -> f64 {
 
 /// Whether the strip between `l` and its side of the frame is the document's own printed
 /// paper: over the scanlines that cross a strip at least [`BAND`] wide, most of its pixels
-/// look like the paper (its hue, at least 80 % of its brightness) and a real share of them (5 %) are ink, well darker than the paper.
+/// look like the paper (its hue, at least 80 % of its brightness) and at least `min_ink` of
+/// them ([`PRINT_INK`], or none at all for a line that must have no paper beyond it) are
+/// ink, well darker than the paper.
 /// Then the document runs on past the line (a printed border, a row of text) to the frame
 /// border, and the line is not its edge. A desk, fabric or wood is not paper-coloured; a
 /// scanner bed may be, but it carries no print (a few specks or the paper's own shadow
 /// line are far under 5 %).
-fn printed_paper_beyond(w: &Work, l: &Line, side: Side, paper: [f32; 3]) -> bool {
+fn paper_beyond(w: &Work, l: &Line, side: Side, paper: [f32; 3], min_ink: f64) -> bool {
     let lp = luma(paper).max(1.0);
     let (n_lines, len) = match side {
         Side::Top | Side::Bottom => (w.w, w.h),
@@ -338,8 +362,12 @@ fn printed_paper_beyond(w: &Work, l: &Line, side: Side, paper: [f32; 3]) -> bool
             }
         }
     }
-    crossed >= 4 && like * 2 >= total && ink * 100 >= 5 * total
+    crossed >= 4 && like * 2 >= total && ink as f64 >= min_ink * total as f64
 }
+
+/// Share of ink (pixels well darker than the paper) that makes paper-coloured pixels
+/// beyond a line printed paper rather than a pale scanner bed; see [`paper_beyond`].
+const PRINT_INK: f64 = 0.05;
 
 /// How far in from its side of the frame a line lies, at the middle of that side.
 pub(crate) fn depth(l: &Line, side: Side, w: &Work) -> f64 {
@@ -439,7 +467,7 @@ fn faint_candidates(w: &Work, side: Side, paper: [f32; 3]) -> Vec<[f64; 2]> {
 /// Step-edge candidates for one side: on every second scanline, walking inwards from the
 /// frame edge to the middle, the first few local maxima of the colour step whose inner band
 /// looks like paper.
-fn candidates(w: &Work, side: Side, paper: [f32; 3]) -> Vec<[f64; 2]> {
+fn candidates(w: &Work, side: Side, paper: [f32; 3], min_step: f32) -> Vec<[f64; 2]> {
     let (n_lines, len) = match side {
         Side::Top | Side::Bottom => (w.w, w.h),
         Side::Left | Side::Right => (w.h, w.w),
@@ -490,7 +518,7 @@ fn candidates(w: &Work, side: Side, paper: [f32; 3]) -> Vec<[f64; 2]> {
         while p < hi && found < PER_LINE {
             sl.fill(w, &at, p + ahead);
             let s = win[1];
-            let local_max = s >= MIN_STEP && s >= win[0] && s > win[2];
+            let local_max = s >= min_step && s >= win[0] && s > win[2];
             if local_max {
                 let inner = sl.band_at(p + GAP);
                 let outer = sl.outer(p);
@@ -637,10 +665,186 @@ impl Rng {
     }
 }
 
+/// RANSAC rounds per side: up to three lines are kept, and a line that `verify` turns
+/// down (a chance alignment of text or pattern) costs a round without counting.
+const RANSAC_ROUNDS: usize = 6;
+
+/// Share of the scanlines across a line's span (every second one is walked) with a
+/// candidate on the line that makes it continuous without further check.
+const MIN_DENSITY: f64 = 0.5;
+
+/// Luma above which both sides of a line are taken as blown out by glare.
+const GLARE_LUMA: f32 = 235.0;
+
+/// Smallest share of a step line's own step that a scanline's step must reach to count.
+const STEP_SHARE: f32 = 0.25;
+
+/// Share of the scanlines across a step line's span that must show the step themselves.
+const MIN_STEP_SUPPORT: f64 = 0.5;
+
+/// Whether a step line is a real edge: on most scanlines across its span (`span`, along the
+/// side), the colour steps right at the line, sharply, towards the paper's colour, and the
+/// same way all along. A document's edge is one continuous step between one background and
+/// one paper; a straight line that RANSAC threads through scattered steps (tangents of a
+/// card's wavy guilloche, text, a portrait's outline, noise in the shading) has a step only
+/// at those points, and steps of either sign between them. Read on the scanlines themselves,
+/// not from the candidates, which stop after a few per scanline (a vignetted background can
+/// use them up before the edge).
+fn steps_along(w: &Work, l: &Line, side: Side, span: [f64; 2], paper: [f32; 3]) -> bool {
+    let (n_lines, len) = match side {
+        Side::Top | Side::Bottom => (w.w, w.h),
+        Side::Left | Side::Right => (w.h, w.w),
+    };
+    let dist = |c: [f32; 3]| {
+        (0..3)
+            .map(|i| (c[i] - paper[i]).powi(2))
+            .sum::<f32>()
+            .sqrt()
+    };
+    let diff = |u: [f32; 3], v: [f32; 3]| (0..3).map(|c| (u[c] - v[c]).abs()).fold(0.0, f32::max);
+    // A window of ±2 px (the fit's precision) with two bands either side.
+    const WIN: usize = 2;
+    let reach = WIN + 1 + GAP + 2 * BAND;
+    let k0 = span[0].max(0.0) as usize;
+    let k1 = (span[1].max(0.0) as usize).min(n_lines.saturating_sub(1));
+    let (mut seen, mut near_border) = (0usize, 0usize);
+    // The step (inner minus outer colour) on each scanline that shows one.
+    let mut steps: Vec<[f32; 3]> = Vec::new();
+    // The inner side's colour there.
+    let mut inners: Vec<[f32; 3]> = Vec::new();
+    let mut vals: Vec<[f32; 3]> = Vec::with_capacity(2 * reach + 1);
+    for k in (k0..=k1).step_by(2) {
+        let kk = k as f64 + 0.5;
+        let d = match side {
+            Side::Left => -(l.b * kk + l.c) / l.a,
+            Side::Right => w.w as f64 + (l.b * kk + l.c) / l.a,
+            Side::Top => -(l.a * kk + l.c) / l.b,
+            Side::Bottom => w.h as f64 + (l.a * kk + l.c) / l.b,
+        };
+        if !d.is_finite() || d < 0.0 {
+            continue;
+        }
+        let p = d.round() as usize;
+        if p < GAP + MIN_OUTER + 2 + WIN {
+            near_border += 1;
+            continue;
+        }
+        if p + reach >= len {
+            continue;
+        }
+        let a = p.saturating_sub(reach);
+        vals.clear();
+        vals.extend((a..=p + reach).map(|q| {
+            let i = match side {
+                Side::Left => k * w.w + q,
+                Side::Right => k * w.w + (w.w - 1 - q),
+                Side::Top => q * w.w + k,
+                Side::Bottom => (w.h - 1 - q) * w.w + k,
+            };
+            w.rgb[i]
+        }));
+        let mean = |x: usize, y: usize| -> [f32; 3] {
+            let n = (y - x) as f32;
+            let mut m = [0f32; 3];
+            for v in &vals[x - a..y - a] {
+                for c in 0..3 {
+                    m[c] += v[c] / n;
+                }
+            }
+            m
+        };
+        let at = |q: usize| {
+            let o = mean(q.saturating_sub(GAP + BAND).max(a), q - GAP);
+            let i = mean(q + GAP, q + GAP + BAND);
+            (o, i, diff(i, o))
+        };
+        // Under a glare patch both sides are blown out: nothing shows there either way.
+        let (o, i, _) = at(p);
+        if luma(o).min(luma(i)) >= GLARE_LUMA {
+            continue;
+        }
+        seen += 1;
+        // A step that peaks on the line (within the window) and passes the walk's own test
+        // there; an edge a few px away, that the fitted line only passes near, does not.
+        let best = (p - WIN..=p + WIN)
+            .filter_map(|q| {
+                let (o, i, s) = at(q);
+                // (On a plateau, a thin line inside the inner band, the last position; the
+                // band means differ there by rounding only.)
+                const EPS: f32 = 1e-3;
+                let peak = s >= MIN_STEP && s >= at(q - 1).2 - EPS && s > at(q + 1).2 + EPS;
+                let document =
+                    (paper_like(i, paper) && dist(o) >= dist(i) + MIN_STEP) || !same_chroma(i, o);
+                // Sharp: flat on at least one side, as the background or the paper next
+                // to a cut edge is; a smooth shading ramp (a guilloche band) slopes on both.
+                let sharp = || {
+                    let beyond_in = diff(i, mean(q + GAP + BAND, q + GAP + 2 * BAND));
+                    let beyond_out = if q >= a + GAP + 2 * BAND {
+                        diff(o, mean(q - GAP - 2 * BAND, q - GAP - BAND))
+                    } else {
+                        f32::MAX
+                    };
+                    beyond_in.min(beyond_out) <= 0.5 * s
+                };
+                (peak && document && sharp()).then_some((
+                    s,
+                    [i[0] - o[0], i[1] - o[1], i[2] - o[2]],
+                    i,
+                ))
+            })
+            .max_by(|x, y| x.0.total_cmp(&y.0));
+        if let Some((_, st, inner)) = best {
+            steps.push(st);
+            inners.push(inner);
+        }
+    }
+    // Along the frame border the bands do not fit: a line that runs there for most of its
+    // span (a scan cropped close to the page) is not judged, as before this check.
+    let scanned = (k0..=k1).step_by(2).count();
+    if near_border * 4 > 3 * scanned {
+        return true;
+    }
+    if seen == 0 {
+        return false;
+    }
+    // A printed band's outer side (a licence's ornament: a thin line, then a zigzag) steps
+    // to ink, not to paper, and only where the pattern is dense enough: it is left to
+    // `paper_beyond`, which knows the paper on its far side.
+    let median_of = |v: &[[f32; 3]]| -> [f32; 3] {
+        std::array::from_fn(|c| {
+            let mut ch: Vec<f32> = v.iter().map(|s| s[c]).collect();
+            if ch.is_empty() {
+                0.0
+            } else {
+                quantile(&mut ch, 0.5)
+            }
+        })
+    };
+    if !inners.is_empty() && !paper_like(median_of(&inners), paper) {
+        return true;
+    }
+    // The line's own step: the per-channel median. A scanline's step counts when it points
+    // the same way and is a real share of it (projection at least [`STEP_SHARE`] of it): the
+    // light on one edge changes slowly, not from a few levels to tens.
+    let median = median_of(&steps);
+    let norm2: f32 = median.iter().map(|m| m * m).sum();
+    let coherent = steps
+        .iter()
+        .filter(|s| (0..3).map(|c| s[c] * median[c]).sum::<f32>() >= STEP_SHARE * norm2)
+        .count();
+    coherent as f64 >= MIN_STEP_SUPPORT * seen as f64
+}
+
 /// RANSAC for the side's edge: lines of the right orientation with enough support, then the
 /// outermost of those nearly as well supported as the best (a printed border inside the
 /// paper is straight and strong too, but the paper's edge lies outside it).
-fn best_line(pts: &[[f64; 2]], side: Side, scanlines: usize, w: &Work) -> Option<(Line, [f64; 2])> {
+fn best_line(
+    pts: &[[f64; 2]],
+    side: Side,
+    scanlines: usize,
+    w: &Work,
+    verify: &dyn Fn(&Line, [f64; 2]) -> bool,
+) -> Option<(Line, [f64; 2])> {
     const TOL: f64 = 1.5;
     let min_support = (scanlines as f64 * 0.12).max(8.0) as usize;
     let oriented = |l: &Line| match side {
@@ -650,9 +854,18 @@ fn best_line(pts: &[[f64; 2]], side: Side, scanlines: usize, w: &Work) -> Option
     };
     let mut rest: Vec<[f64; 2]> = pts.to_vec();
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let along = |p: &[f64; 2]| match side {
+        Side::Top | Side::Bottom => p[0],
+        Side::Left | Side::Right => p[1],
+    };
+    let span_of = |pts: &[[f64; 2]]| {
+        let lo = pts.iter().map(along).fold(f64::INFINITY, f64::min);
+        let hi = pts.iter().map(along).fold(f64::NEG_INFINITY, f64::max);
+        [lo, hi]
+    };
     let mut found: Vec<(usize, Vec<[f64; 2]>)> = Vec::new();
-    for _ in 0..3 {
-        if rest.len() < min_support {
+    for _ in 0..RANSAC_ROUNDS {
+        if found.len() == 3 || rest.len() < min_support {
             break;
         }
         let mut best: Option<(usize, Line)> = None;
@@ -675,8 +888,16 @@ fn best_line(pts: &[[f64; 2]], side: Side, scanlines: usize, w: &Work) -> Option
         }
         let (inl, out): (Vec<[f64; 2]>, Vec<[f64; 2]>) =
             rest.iter().partition(|p| l.dist(**p) <= TOL);
-        found.push((n, inl));
         rest = out;
+        let Some(fit) = Line::fit(&inl) else { continue };
+        // Candidates on most scanlines across the span are a continuous edge already; a
+        // line with gaps between them must show its step on the scanlines themselves.
+        let span = span_of(&inl);
+        let dense = n as f64 * 2.0 >= MIN_DENSITY * (span[1] - span[0] + 2.0);
+        if !dense && !verify(&fit, span) {
+            continue;
+        }
+        found.push((n, inl));
     }
     let best_n = found.iter().map(|f| f.0).max()?;
     let outer = |pts: &[[f64; 2]]| -> f64 {
@@ -692,13 +913,9 @@ fn best_line(pts: &[[f64; 2]], side: Side, scanlines: usize, w: &Work) -> Option
         .iter()
         .filter(|f| f.0 * 10 >= best_n * 4)
         .min_by(|a, b| outer(&a.1).total_cmp(&outer(&b.1)))?;
-    let along = |p: &[f64; 2]| match side {
-        Side::Top | Side::Bottom => p[0],
-        Side::Left | Side::Right => p[1],
-    };
-    let lo = chosen.1.iter().map(along).fold(f64::INFINITY, f64::min);
-    let hi = chosen.1.iter().map(along).fold(f64::NEG_INFINITY, f64::max);
-    Line::fit(&chosen.1).filter(oriented).map(|l| (l, [lo, hi]))
+    Line::fit(&chosen.1)
+        .filter(oriented)
+        .map(|l| (l, span_of(&chosen.1)))
 }
 
 #[cfg(test)]
@@ -713,5 +930,51 @@ mod tests {
         assert!((p[0] - 10.0).abs() < 1e-9 && (p[1] - 5.0).abs() < 1e-9);
         let fit = Line::fit(&[[0.0, 1.0], [1.0, 1.0], [2.0, 1.0]]).expect("fit");
         assert!(fit.dist([7.0, 1.0]) < 1e-9);
+    }
+
+    /// A 400 × 300 working copy (no downscale) from a pixel function.
+    fn work(f: impl Fn(u32, u32) -> [u8; 3]) -> Work {
+        let img = image::RgbImage::from_fn(400, 300, |x, y| image::Rgb(f(x, y)));
+        crate::work::downscale(&img, [0, 0, 400, 300], 800).expect("work")
+    }
+
+    const PAPER: [u8; 3] = [236, 234, 228];
+
+    #[test]
+    fn a_line_through_scattered_steps_is_no_edge_a_continuous_step_is() {
+        // Paper right of x = 40 on a dark desk, with a column of short grey dashes (a
+        // quarter of the rows) ending at x = 200: their right ends line up, paper between.
+        let w = work(|x, y| {
+            if x < 40 {
+                [90, 90, 95]
+            } else if (190..200).contains(&x) && (y / 8) % 4 == 0 {
+                [170, 170, 176]
+            } else {
+                PAPER
+            }
+        });
+        let paper = PAPER.map(f32::from);
+        let span = [0.0, 299.0];
+        let edge = Line::through([40.0, 0.0], [40.0, 300.0]).expect("line");
+        let dashes = Line::through([200.0, 0.0], [200.0, 300.0]).expect("line");
+        assert!(steps_along(&w, &edge, Side::Left, span, paper));
+        assert!(!steps_along(&w, &dashes, Side::Left, span, paper));
+    }
+
+    #[test]
+    fn a_printed_band_with_gaps_is_left_to_the_paper_beyond_check() {
+        // A greyish page on a lid of its colour with a brown dashed border line at x = 40
+        // (a third of the rows): it steps to ink, not to paper, and is not judged by its
+        // gaps.
+        let w = work(|x, y| {
+            if (40..44).contains(&x) && (y / 6) % 3 == 0 {
+                [170, 110, 70]
+            } else {
+                [225, 225, 225]
+            }
+        });
+        let paper = [225.0; 3];
+        let line = Line::through([40.0, 0.0], [40.0, 300.0]).expect("line");
+        assert!(steps_along(&w, &line, Side::Left, [0.0, 299.0], paper));
     }
 }

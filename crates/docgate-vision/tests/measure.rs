@@ -501,3 +501,62 @@ fn a_shadow_line_two_levels_deep_in_the_working_copy_is_an_edge() {
         );
     }
 }
+
+/// A card on a mauve desk that runs off the top of the frame, with a row of short grey
+/// dashes (a quarter of the width printed) across it: the dashes' lower sides line up, but
+/// paper lies between them, so they are no edge, and the top corners are off the frame.
+#[test]
+fn a_row_of_dashes_across_a_cut_card_is_not_its_top_edge() {
+    let (w, h) = (1280u32, 960u32);
+    let (x0, x1, y1) = (200u32, 1080u32, 600u32);
+    let img = RgbImage::from_fn(w, h, |x, y| {
+        if x < x0 || x >= x1 || y >= y1 {
+            return Rgb([165, 140, 180]);
+        }
+        if (150..160).contains(&y) && (x / 12) % 4 == 0 {
+            Rgb([180, 180, 186])
+        } else {
+            Rgb([236, 234, 228])
+        }
+    });
+    let m = measure(&img);
+    assert_eq!(m.edges_found, 3, "{m:?}");
+    let hidden = m.hidden_corners();
+    assert!(
+        hidden.contains(&"top-left") && hidden.contains(&"top-right"),
+        "{:?}",
+        m.corners
+    );
+    assert!(
+        m.corners[0].off_frame && m.corners[1].off_frame,
+        "{:?}",
+        m.corners
+    );
+}
+
+/// A card on a mottled grey cloth whose blotches step by a few levels: the walk in from
+/// the border meets several such steps before the card's own edge, and the edge is still
+/// found on every side.
+#[test]
+fn an_edge_behind_a_mottled_background_is_found() {
+    let (w, h) = (1280u32, 960u32);
+    let (x0, y0, x1, y1) = (240u32, 150u32, 1040u32, 650u32);
+    let img = RgbImage::from_fn(w, h, |x, y| {
+        if (x0..x1).contains(&x) && (y0..y1).contains(&y) {
+            return Rgb([236, 234, 228]);
+        }
+        let (fx, fy) = (x as f32, y as f32);
+        let n = (fx * 0.09 + 2.0 * (fy * 0.05).sin()).sin()
+            * (fy * 0.08 + 2.0 * (fx * 0.04).sin()).sin();
+        let g = (150.0 + 12.0 * n) as u8;
+        Rgb([g, g, g])
+    });
+    let m = measure(&img);
+    assert_eq!(m.edges_found, 4, "{m:?}");
+    let want = [[x0, y0], [x1, y0], [x1, y1], [x0, y1]];
+    for (c, t) in m.corners.iter().zip(want) {
+        let p = c.position.expect("corner position");
+        let d = ((p[0] - f64::from(t[0])).powi(2) + (p[1] - f64::from(t[1])).powi(2)).sqrt();
+        assert!(d < 8.0 && c.visible, "corner {p:?} is {d:.1} px from {t:?}");
+    }
+}
