@@ -707,7 +707,7 @@ fn steps_along(w: &Work, l: &Line, side: Side, span: [f64; 2], paper: [f32; 3]) 
     let reach = WIN + 1 + GAP + 2 * BAND;
     let k0 = span[0].max(0.0) as usize;
     let k1 = (span[1].max(0.0) as usize).min(n_lines.saturating_sub(1));
-    let (mut seen, mut near_border) = (0usize, 0usize);
+    let (mut seen, mut near_border, mut blown) = (0usize, 0usize, 0usize);
     // The step (inner minus outer colour) on each scanline that shows one.
     let mut steps: Vec<[f32; 3]> = Vec::new();
     // The inner side's colour there.
@@ -758,9 +758,11 @@ fn steps_along(w: &Work, l: &Line, side: Side, span: [f64; 2], paper: [f32; 3]) 
             let i = mean(q + GAP, q + GAP + BAND);
             (o, i, diff(i, o))
         };
-        // Under a glare patch both sides are blown out: nothing shows there either way.
+        // Under a glare patch both sides are blown out, and a white page on a white lid
+        // steps by a level or two: nothing shows there either way.
         let (o, i, _) = at(p);
         if luma(o).min(luma(i)) >= GLARE_LUMA {
+            blown += 1;
             continue;
         }
         seen += 1;
@@ -799,9 +801,10 @@ fn steps_along(w: &Work, l: &Line, side: Side, span: [f64; 2], paper: [f32; 3]) 
         }
     }
     // Along the frame border the bands do not fit: a line that runs there for most of its
-    // span (a scan cropped close to the page) is not judged, as before this check.
+    // span (a scan cropped close to the page), or in white on white for most of it (a
+    // page's faint edge on a scanner lid), is not judged, as before this check.
     let scanned = (k0..=k1).step_by(2).count();
-    if near_border * 4 > 3 * scanned {
+    if (near_border + blown) * 4 > 3 * scanned {
         return true;
     }
     if seen == 0 {
@@ -959,6 +962,23 @@ mod tests {
         let dashes = Line::through([200.0, 0.0], [200.0, 300.0]).expect("line");
         assert!(steps_along(&w, &edge, Side::Left, span, paper));
         assert!(!steps_along(&w, &dashes, Side::Left, span, paper));
+    }
+
+    #[test]
+    fn a_faint_edge_white_on_white_is_not_judged_by_its_steps() {
+        // A white page (250) on a white lid (248) with its shadow line at x = 40 on a third
+        // of the rows: nothing to see either side, so the line is kept as found.
+        let w = work(|x, y| {
+            if x == 40 && (y / 6) % 3 == 0 {
+                [240, 240, 240]
+            } else if x < 40 {
+                [248, 248, 248]
+            } else {
+                [250, 250, 250]
+            }
+        });
+        let line = Line::through([40.0, 0.0], [40.0, 300.0]).expect("line");
+        assert!(steps_along(&w, &line, Side::Left, [0.0, 299.0], [250.0; 3]));
     }
 
     #[test]
