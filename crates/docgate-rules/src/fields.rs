@@ -744,6 +744,16 @@ fn matches<'a>(out: &mut Emitter, profile: &Profile, sub: &'a Submission, read: 
                         false,
                     )
                 });
+                // The tax id is the seller's identity, checked by two check characters: when
+                // it is the form's credit code, a name that differs is misread (or the
+                // invoice is inconsistent), a case for a person, not a failure.
+                let name = match (name, &tax) {
+                    (Some((Verdict::Violated, m)), Some((Verdict::Pass, _))) => Some((
+                        Verdict::Uncertain,
+                        format!("{m}, but the seller's tax id is the form's credit code"),
+                    )),
+                    (n, _) => n,
+                };
                 let vm = match (name, tax) {
                     (Some(a), b) => Some(worst(a, b)),
                     (None, Some(b)) => Some(b),

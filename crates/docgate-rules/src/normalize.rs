@@ -65,9 +65,27 @@ pub fn compare_names(a: &str, b: &str) -> Comparison {
         return Comparison::Same;
     }
     let (fa, fb) = (legal_form(&na), legal_form(&nb));
+    // A tail one character off the other's legal form is that form misread (般份有限公司
+    // for 股份有限公司), not another legal form.
+    let slip = |name: &str, form: Option<&str>| {
+        form.is_some_and(|f| {
+            let (n, f): (Vec<char>, Vec<char>) = (name.chars().collect(), f.chars().collect());
+            n.len() >= f.len()
+                && n[n.len() - f.len()..]
+                    .iter()
+                    .zip(&f)
+                    .filter(|(x, y)| x != y)
+                    .count()
+                    == 1
+        })
+    };
     Comparison::Different {
         similarity: similarity(&na, &nb),
-        legal_form_differs: fa.is_some() && fb.is_some() && fa != fb,
+        legal_form_differs: fa.is_some()
+            && fb.is_some()
+            && fa != fb
+            && !slip(&na, fb)
+            && !slip(&nb, fa),
     }
 }
 
@@ -152,6 +170,27 @@ mod tests {
     #[test]
     fn legal_form_difference_is_flagged() {
         match compare_names("杭州示例科技有限公司", "杭州示例科技有限责任公司")
+        {
+            Comparison::Different {
+                legal_form_differs, ..
+            } => assert!(legal_form_differs),
+            Comparison::Same => panic!("must differ"),
+        }
+    }
+
+    #[test]
+    fn a_legal_form_read_one_character_off_is_no_other_legal_form() {
+        for read in ["杭州诚通科技般份有限公司", "北京航蠹恒苑服饰航份有限公司"]
+        {
+            match compare_names(read, "杭州诚通科技股份有限公司") {
+                Comparison::Different {
+                    legal_form_differs, ..
+                } => assert!(!legal_form_differs, "{read}"),
+                Comparison::Same => panic!("must differ"),
+            }
+        }
+        // 有限公司 against 股份有限公司 is a real difference (two characters, not a slip).
+        match compare_names("杭州诚通科技有限公司", "杭州诚通科技股份有限公司")
         {
             Comparison::Different {
                 legal_form_differs, ..

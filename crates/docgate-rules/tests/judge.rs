@@ -581,6 +581,39 @@ fn an_invoice_tax_id_is_not_compared_with_a_registration_number() {
 }
 
 #[test]
+fn a_seller_name_that_differs_under_the_forms_tax_id_is_review_not_fail() {
+    let form = serde_json::json!({"company_name": "北京航盛恒益服饰股份有限公司", "credit_code": "91110000802100433B"});
+    let run = |tax_id: &str| {
+        let extracted = with_fields(&[(
+            "inv",
+            &[
+                ("seller_name", "北京航蠹恒苑服饰航份有限公司"),
+                ("seller_tax_id", tax_id),
+            ],
+        )]);
+        let r = judge(
+            &submission("1688", form.clone(), INVOICE_SET),
+            &SubmissionMeasurements {
+                documents: invoice_docs(),
+                extracted,
+            },
+        );
+        find(&r, RuleId::MatchInvoiceSeller, Some("inv")).clone()
+    };
+    // Similarity 0.79, read sure: a failure on the name alone…
+    let other = run("91350100M000100Y43");
+    assert_eq!(other.outcome, Outcome::Fail, "{}", other.message);
+    // …but the tax id, checked by its check characters, is the company's: review.
+    let same = run("91110000802100433B");
+    assert_eq!(same.outcome, Outcome::Review, "{}", same.message);
+    assert!(
+        same.message.contains("tax id is the form's credit code"),
+        "{}",
+        same.message
+    );
+}
+
+#[test]
 fn misread_code_differing_by_one_character_is_review() {
     let form = serde_json::json!({"credit_code": "91350100M000100Y43"});
     let extracted = with_fields(&[("lic", &[("credit_code", "91350100M0001O0Y43")])]);
