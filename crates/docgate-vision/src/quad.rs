@@ -332,12 +332,7 @@ fn paper_beyond(w: &Work, l: &Line, side: Side, paper: [f32; 3], min_ink: f64) -
     for k in (0..n_lines).step_by(4) {
         let kk = k as f64 + 0.5;
         // Depth of the line from the border along this scanline.
-        let d = match side {
-            Side::Left => -(l.b * kk + l.c) / l.a,
-            Side::Right => w.w as f64 + (l.b * kk + l.c) / l.a,
-            Side::Top => -(l.a * kk + l.c) / l.b,
-            Side::Bottom => w.h as f64 + (l.a * kk + l.c) / l.b,
-        };
+        let d = depth_on(l, side, w, kk);
         // The edge's own blur, shadow and any printed line along it (a band's width) are
         // not the strip.
         if !d.is_finite() || d < (2 * BAND) as f64 {
@@ -371,13 +366,22 @@ const PRINT_INK: f64 = 0.05;
 
 /// How far in from its side of the frame a line lies, at the middle of that side.
 pub(crate) fn depth(l: &Line, side: Side, w: &Work) -> f64 {
-    let (mx, my) = (w.w as f64 / 2.0, w.h as f64 / 2.0);
+    let mid = match side {
+        Side::Left | Side::Right => w.h as f64 / 2.0,
+        Side::Top | Side::Bottom => w.w as f64 / 2.0,
+    };
+    depth_on(l, side, w, mid)
+}
+
+/// How deep line `l` lies from `side`'s frame border along scanline `k` (a row for the left
+/// and right sides, a column for the top and bottom).
+fn depth_on(l: &Line, side: Side, w: &Work, k: f64) -> f64 {
     match side {
-        // x on the line at y = my, y on the line at x = mx.
-        Side::Left => -(l.b * my + l.c) / l.a,
-        Side::Right => w.w as f64 + (l.b * my + l.c) / l.a,
-        Side::Top => -(l.a * mx + l.c) / l.b,
-        Side::Bottom => w.h as f64 + (l.a * mx + l.c) / l.b,
+        // x on the line at y = k, y on the line at x = k.
+        Side::Left => -(l.b * k + l.c) / l.a,
+        Side::Right => w.w as f64 + (l.b * k + l.c) / l.a,
+        Side::Top => -(l.a * k + l.c) / l.b,
+        Side::Bottom => w.h as f64 + (l.a * k + l.c) / l.b,
     }
 }
 
@@ -715,12 +719,7 @@ fn steps_along(w: &Work, l: &Line, side: Side, span: [f64; 2], paper: [f32; 3]) 
     let mut vals: Vec<[f32; 3]> = Vec::with_capacity(2 * reach + 1);
     for k in (k0..=k1).step_by(2) {
         let kk = k as f64 + 0.5;
-        let d = match side {
-            Side::Left => -(l.b * kk + l.c) / l.a,
-            Side::Right => w.w as f64 + (l.b * kk + l.c) / l.a,
-            Side::Top => -(l.a * kk + l.c) / l.b,
-            Side::Bottom => w.h as f64 + (l.a * kk + l.c) / l.b,
-        };
+        let d = depth_on(l, side, w, kk);
         if !d.is_finite() || d < 0.0 {
             continue;
         }
