@@ -845,6 +845,86 @@ async fn a_thousand_malformed_messages_are_dead_lettered_with_reasons_while_serv
     kill(&mut worker);
 }
 
+/// The storage root is shared by every submission: a message whose uri names another
+/// submission's folder is judged without reading that file (an access finding on the
+/// document), so no report ever describes someone else's upload.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_uri_in_another_submissions_folder_is_a_finding_not_a_read() {
+    let Some(amqp) = required("DOCGATE_TEST_AMQP_URL") else {
+        return;
+    };
+    let _serial = SERIAL.lock().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = format!("sqlite://{}", dir.path().join("results.db").display());
+    let env = Env::new(&amqp, db, "confine");
+    let ids = write_submissions(env.dir.path(), "OWN", 1);
+    let results = env.results_queue().await;
+    let mut worker = env.worker(0, None);
+    env.enqueue();
+    let store = env.store().await;
+    wait_decided(&env, &store, 1, Duration::from_secs(60)).await;
+    let theirs = format!("{}/lic.png", ids[0]);
+    assert!(
+        env.dir.path().join("storage").join(&theirs).is_file(),
+        "the other submission's file is in the shared root"
+    );
+
+    let conn = amqp_connect(&amqp).await;
+    let ch = conn.create_channel().await.expect("channel");
+    ch.confirm_select(Default::default())
+        .await
+        .expect("confirms");
+    let body = serde_json::json!({
+        "submission_id": "THIEF", "profile": "default", "form": {},
+        "documents": [{"id": "lic", "kind": "business_license", "uri": theirs}]
+    });
+    ch.basic_publish(
+        "".into(),
+        format!("{}.intake", env.prefix).as_str().into(),
+        BasicPublishOptions::default(),
+        body.to_string().as_bytes(),
+        BasicProperties::default().with_delivery_mode(2),
+    )
+    .await
+    .expect("publish")
+    .await
+    .expect("confirm");
+    let _ = conn.close(200, "".into()).await;
+    wait_decided(&env, &store, 2, Duration::from_secs(60)).await;
+    let reports = result_reports(&amqp, &results).await;
+    kill(&mut worker);
+
+    let access = |id: &str| -> serde_json::Value {
+        reports
+            .get(id)
+            .unwrap_or_else(|| panic!("no result for {id}\n{}", env.logs()))["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .find(|f| f["rule"] == "document.access" && f["document"] == "lic")
+            .cloned()
+            .unwrap_or_default()
+    };
+    let own = access(&ids[0]);
+    assert_eq!(own["outcome"], "pass", "{own}");
+    let stolen = access("THIEF");
+    assert_ne!(stolen["outcome"], "pass", "{stolen}");
+    assert!(
+        stolen["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("not in this submission's folder `THIEF/`"),
+        "{stolen}"
+    );
+    // Nothing was measured on the other business's file.
+    let thief_findings = reports["THIEF"]["findings"].as_array().expect("findings");
+    assert!(
+        !thief_findings.iter().any(|f| f["document"] == "lic"
+            && f["rule"].as_str().is_some_and(|r| r.starts_with("image."))),
+        "{thief_findings:?}"
+    );
+}
+
 #[path = "../crates/docgate-worker/tests/support/s3.rs"]
 mod s3;
 

@@ -29,6 +29,7 @@
 //!   is explicit and tested by the broker-restart test, and so that deliveries from a dead
 //!   channel are never acked on a recovered one.
 
+pub mod folders;
 pub mod metrics;
 pub mod objects;
 pub mod topology;
@@ -398,13 +399,22 @@ impl Worker {
         // Object-store uploads are fetched into a scratch folder that lives until the check
         // is done. A store that cannot be reached is transient, like a database outage: the
         // message is retried later, never decided on files we could not see.
+        // Another submission's folder is inside the shared root too: such a uri is a
+        // finding on its document, never read (nor fetched).
+        let outside = folders::outside_folder(&sub);
+        if !outside.is_empty() {
+            tracing::warn!(submission = %id, documents = outside.len(), "uris outside the submission's folder; not read");
+        }
         let (storage, scratch) = match &self.cfg.uploads {
             Uploads::Local(root) => (Storage::new(root), None),
             Uploads::Objects(objects) => {
                 let t = Instant::now();
                 let limits = docgate_pipeline::ingest_limits(&self.config);
+                let mut own = sub.clone();
+                own.documents
+                    .retain(|d| !outside.iter().any(|(uri, _)| *uri == d.uri));
                 let fetched = objects
-                    .fetch(&sub, &limits)
+                    .fetch(&own, &limits)
                     .await
                     .map_err(|e| Failure::Transient(e.to_string()))?;
                 self.metrics.stage("fetch", t.elapsed());
@@ -413,6 +423,9 @@ impl Worker {
                 (fetched.storage().clone(), Some(fetched))
             }
         };
+        let storage = outside.into_iter().fold(storage, |s, (uri, problem)| {
+            s.with_known_problem(&uri, problem)
+        });
         let (config, sub2) = (self.config.clone(), sub.clone());
         // CPU-bound: off the async threads. The caller holds a permit of `self.cpu`, so at
         // most `concurrency` of these run at once.

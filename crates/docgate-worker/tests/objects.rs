@@ -166,7 +166,8 @@ async fn every_kind_of_upload_gives_the_findings_the_local_disk_gives() {
     for doc in ["escape", "absolute", "scheme"] {
         let f = finding(&from_s3, RuleId::DocumentAccess, doc);
         assert!(
-            f.message.contains("outside the storage root"),
+            f.message
+                .contains("outside the files this submission may read"),
             "{doc}: {f:?}"
         );
     }

@@ -10,6 +10,7 @@ use anyhow::Context;
 use docgate_core::{Decision, Report, Submission};
 use docgate_ingest::Storage;
 use docgate_store::Store;
+use docgate_worker::folders::storage_folder;
 use docgate_worker::objects::ObjectUploads;
 use docgate_worker::{topology, Names, Uploads};
 use lapin::options::BasicPublishOptions;
@@ -35,34 +36,6 @@ pub struct Args {
     /// With --wait, also list the checks that passed.
     #[arg(long, short)]
     verbose: bool,
-}
-
-/// A folder name for a submission id: the id itself when it is a plain name, otherwise a
-/// sanitised form plus a hash of the id, so that no id can name a path outside the root or
-/// collide with another.
-pub fn storage_folder(id: &str) -> String {
-    let plain = !id.is_empty()
-        && !id.starts_with('.')
-        && id.len() <= 128
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-    if plain {
-        return id.to_string();
-    }
-    let clean: String = id
-        .chars()
-        .take(64)
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let hash = docgate_worker::content_hash(id.as_bytes());
-    format!("{clean}-{}", &hash[7..19])
 }
 
 /// A submission with its uris rewritten to `<folder>/<uri>`, and the files to put there:
@@ -266,23 +239,4 @@ async fn wait_for_results(
     }
     store.close().await;
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn storage_folders_never_escape_and_never_collide() {
-        assert_eq!(storage_folder("S-20261123-0001"), "S-20261123-0001");
-        for bad in ["..", "../x", "/etc", "a/b", ".hidden", "", "有限公司"] {
-            let f = storage_folder(bad);
-            assert!(
-                !f.contains('/') && !f.starts_with('.') && !f.is_empty(),
-                "{bad} -> {f}"
-            );
-        }
-        assert_ne!(storage_folder("a/b"), storage_folder("a_b"));
-        assert_ne!(storage_folder("a/b"), storage_folder("a?b"));
-    }
 }
