@@ -22,7 +22,9 @@ pub(crate) fn check(
     if let Some(p) = m.problem.as_ref().filter(|p| p.kind.is_access()) {
         let reason = match p.kind {
             IngestProblemKind::NotFound => "no such file",
-            IngestProblemKind::OutsideRoot => "the uri points outside the storage root",
+            IngestProblemKind::OutsideRoot => {
+                "the uri points outside the files this submission may read"
+            }
             _ => "the file could not be read",
         };
         out.verdict(

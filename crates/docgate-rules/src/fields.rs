@@ -574,6 +574,73 @@ fn code_verdict(
     )
 }
 
+/// The invoice seller's tax id against the company's code: is the company the seller?
+///
+/// The tax id is the seller's identity. It is the company's when it is the form's code, or,
+/// when the form's code differs, the licence's own (checksum-valid) code: the form's
+/// disagreement with the licence is `match.credit_code`'s finding, not evidence that
+/// another company issued the invoice. A pre-2016 registration number (15 digits) and an
+/// 18-character tax id are different schemes; they agree only in the registration area (the
+/// number's first six digits, the code's characters 3-8), which with the seller's name
+/// agreeing is the company; anything less is review.
+fn seller_tax_verdict(
+    read: &str,
+    reference: &Reference<'_>,
+    licence: Option<&str>,
+    name_agrees: bool,
+) -> (Verdict, String) {
+    let (a, b) = (normalize(read), normalize(reference.value));
+    let what = "invoice seller tax id";
+    if a != b && reference.source.starts_with("the form") {
+        if let Some(l) = licence.map(normalize) {
+            if l == a && credit::is_valid_in_full(&l) {
+                return (
+                    Verdict::Pass,
+                    format!(
+                        "{what} {a} is the licence's credit code ({} {b} differs from both)",
+                        reference.source
+                    ),
+                );
+            }
+        }
+    }
+    if a.chars().count() == b.chars().count() {
+        return code_verdict(what, read, reference, credit::is_valid_in_full, false);
+    }
+    let (long, short) = if a.len() > b.len() {
+        (&a, &b)
+    } else {
+        (&b, &a)
+    };
+    let area = |s: &str, from: usize| s.get(from..from + 6).map(str::to_string);
+    let same_area = short.len() == 15
+        && short.bytes().all(|c| c.is_ascii_digit())
+        && long.len() == 18
+        && area(long, 2).is_some()
+        && area(long, 2) == area(short, 0);
+    let schemes = format!(
+        "{what} {a} and {} {b} are different kinds of number",
+        reference.source
+    );
+    match (same_area, name_agrees) {
+        (true, true) => (
+            Verdict::Pass,
+            format!(
+                "{schemes}; both name registration area {}, and the seller's name agrees",
+                &short[..6]
+            ),
+        ),
+        (true, false) => (
+            Verdict::Uncertain,
+            format!("{schemes}: the same registration area, but the seller's name does not agree"),
+        ),
+        (false, _) => (
+            Verdict::Uncertain,
+            format!("{schemes}, not even of the same registration area"),
+        ),
+    }
+}
+
 fn worst(a: (Verdict, String), b: Option<(Verdict, String)>) -> (Verdict, String) {
     let rank = |v: Verdict| match v {
         Verdict::Pass => 0,
@@ -723,26 +790,9 @@ fn matches<'a>(out: &mut Emitter, profile: &Profile, sub: &'a Submission, read: 
                     .get(f::SELLER_NAME)
                     .zip(company.as_ref())
                     .map(|(v, r)| name_verdict("invoice seller", v, r, &c.params, false));
+                let name_agrees = matches!(name, Some((Verdict::Pass, _)));
                 let tax = doc.get(f::SELLER_TAX_ID).zip(code.as_ref()).map(|(v, r)| {
-                    let (a, b) = (normalize(&v.value), normalize(r.value));
-                    if a.chars().count() != b.chars().count() {
-                        // A pre-2016 registration number (15 digits) and an 18-character
-                        // tax id are different schemes: a difference proves nothing.
-                        return (
-                            Verdict::Uncertain,
-                            format!(
-                                "invoice seller tax id {a} cannot be compared with {} {b}: a different kind of number",
-                                r.source
-                            ),
-                        );
-                    }
-                    code_verdict(
-                        "invoice seller tax id",
-                        &v.value,
-                        r,
-                        credit::is_valid_in_full,
-                        false,
-                    )
+                    seller_tax_verdict(&v.value, r, lic_field(f::CREDIT_CODE), name_agrees)
                 });
                 // The tax id is the seller's identity, checked by two check characters: when
                 // it is the form's credit code, a name that differs is misread (or the

@@ -549,21 +549,22 @@ fn a_second_reading_equal_to_the_form_settles_a_name() {
     );
 }
 
-#[test]
-fn an_invoice_tax_id_is_not_compared_with_a_registration_number() {
-    // The form gives a pre-2016 licence's 15-digit registration number; the invoice prints
-    // an 18-character credit code. Different schemes: review, never fail.
-    let form = serde_json::json!({
-        "company_name": "杭州示例科技有限公司",
-        "credit_code": "110105657755375",
-    });
-    let extracted = with_fields(&[(
-        "inv",
-        &[
-            ("seller_name", "杭州示例科技有限公司"),
-            ("seller_tax_id", "91110000802100433B"),
-        ],
-    )]);
+/// The invoice seller's finding for `form` with the invoice showing `seller` and `tax_id`,
+/// and the licence (when given) showing `licence_code`.
+fn seller_finding(
+    form: serde_json::Value,
+    seller: &str,
+    tax_id: &str,
+    licence_code: Option<&str>,
+) -> Finding {
+    let lic: Vec<(&str, &str)> = licence_code
+        .map(|c| ("credit_code", c))
+        .into_iter()
+        .collect();
+    let extracted = with_fields(&[
+        ("inv", &[("seller_name", seller), ("seller_tax_id", tax_id)]),
+        ("lic", &lic),
+    ]);
     let r = judge(
         &submission("1688", form, INVOICE_SET),
         &SubmissionMeasurements {
@@ -571,13 +572,70 @@ fn an_invoice_tax_id_is_not_compared_with_a_registration_number() {
             extracted,
         },
     );
-    let seller = find(&r, RuleId::MatchInvoiceSeller, Some("inv"));
-    assert_eq!(seller.outcome, Outcome::Review, "{}", seller.message);
+    find(&r, RuleId::MatchInvoiceSeller, Some("inv")).clone()
+}
+
+#[test]
+fn an_invoice_tax_id_and_a_registration_number_agree_only_in_their_area() {
+    // The form gives a pre-2016 licence's 15-digit registration number; the invoice prints
+    // an 18-character credit code. Different schemes: the registration area (digits 1-6,
+    // characters 3-8) is all they can share.
+    let form = serde_json::json!({
+        "company_name": "杭州示例科技有限公司",
+        "credit_code": "110105657755375",
+    });
+    let same_area = docgate_codes::credit::complete("91110105MA0100433").expect("code");
+    let other_area = "91110000802100433B";
+    let ok = seller_finding(form.clone(), "杭州示例科技有限公司", &same_area, None);
+    assert_eq!(ok.outcome, Outcome::Pass, "{}", ok.message);
     assert!(
-        seller.message.contains("cannot be compared"),
+        ok.message.contains("registration area 110105"),
         "{}",
-        seller.message
+        ok.message
     );
+    // Same area, another company's name: the name decides.
+    let name = seller_finding(form.clone(), "宁波另一贸易有限公司", &same_area, None);
+    assert_eq!(name.outcome, Outcome::Fail, "{}", name.message);
+    // Same area, no name read: the area alone is not the company.
+    let form_only = seller_finding(form.clone(), "", &same_area, None);
+    assert_eq!(form_only.outcome, Outcome::Review, "{}", form_only.message);
+    let far = seller_finding(form, "杭州示例科技有限公司", other_area, None);
+    assert_eq!(far.outcome, Outcome::Review, "{}", far.message);
+    assert!(
+        far.message.contains("different kinds of number"),
+        "{}",
+        far.message
+    );
+}
+
+#[test]
+fn an_invoice_tax_id_that_is_the_licences_code_is_the_company_whatever_the_form_says() {
+    let licence = "91110000802100433B";
+    // The form's code has a typo (match.credit_code's finding): the invoice is still the
+    // licence's company.
+    let form = serde_json::json!({
+        "company_name": "杭州示例科技有限公司",
+        "credit_code": "91110000802100438B",
+    });
+    let f = seller_finding(form.clone(), "杭州示例科技有限公司", licence, Some(licence));
+    assert_eq!(f.outcome, Outcome::Pass, "{}", f.message);
+    assert!(
+        f.message.contains("is the licence's credit code"),
+        "{}",
+        f.message
+    );
+    // A licence code that fails its checksum vouches for nothing.
+    let misread = "91110000802100433C";
+    let f = seller_finding(form.clone(), "杭州示例科技有限公司", misread, Some(misread));
+    assert_ne!(f.outcome, Outcome::Pass, "{}", f.message);
+    // Another company's valid code, on neither the form nor the licence: fail.
+    let f = seller_finding(
+        form,
+        "杭州示例科技有限公司",
+        "91350100M000100Y43",
+        Some(licence),
+    );
+    assert_eq!(f.outcome, Outcome::Fail, "{}", f.message);
 }
 
 #[test]
