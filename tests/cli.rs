@@ -216,3 +216,90 @@ fn bad_arguments_are_usage_errors() {
     let o = docgate(&["frobnicate"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// Copies the files of fixtures/small's case `name` into `to/name`.
+fn copy_case(name: &str, to: &Path) {
+    let from = root().join("fixtures/small").join(name);
+    std::fs::create_dir_all(to.join(name)).expect("mkdir");
+    for e in std::fs::read_dir(&from).expect("case folder").flatten() {
+        std::fs::copy(e.path(), to.join(name).join(e.file_name())).expect("copy");
+    }
+}
+
+#[test]
+fn eval_replays_saved_measurements_under_another_config_and_refuses_changed_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases = dir.path().join("cases");
+    for name in ["FX7-0001", "FX7-0002"] {
+        copy_case(name, &cases);
+    }
+    let (c, saved) = (cases.display().to_string(), dir.path().join("m.jsonl"));
+    let saved_s = saved.display().to_string();
+    let report = |o: &Output| -> serde_json::Value {
+        assert!(o.status.success(), "{}", stderr(o));
+        serde_json::from_str(&stdout(o)).expect("eval json")
+    };
+    let measured = report(&docgate(&[
+        "eval",
+        &c,
+        "--format",
+        "json",
+        "--save-measurements",
+        &saved_s,
+    ]));
+    assert_eq!(
+        std::fs::read_to_string(&saved)
+            .expect("saved")
+            .lines()
+            .count(),
+        2,
+        "one line per case"
+    );
+    // The same config replayed: the same scores, nothing measured again.
+    let replayed = report(&docgate(&[
+        "eval", &c, "--format", "json", "--replay", &saved_s,
+    ]));
+    for key in ["confusion", "rules", "fields", "mistakes", "stages"] {
+        assert_eq!(replayed[key], measured[key], "{key} differs on replay");
+    }
+    // A rule owner's change (every page "blurred") shows in the replayed scores.
+    let strict = dir.path().join("strict.toml");
+    let source = std::fs::read_to_string(root().join("pipeline.toml")).expect("pipeline.toml");
+    assert!(source.contains("min_sharpness = 16.7"));
+    std::fs::write(
+        &strict,
+        source.replace("min_sharpness = 16.7", "min_sharpness = 99.9"),
+    )
+    .expect("write config");
+    let tuned = report(&docgate(&[
+        "eval",
+        &c,
+        "--format",
+        "json",
+        "--replay",
+        &saved_s,
+        "--config",
+        &strict.display().to_string(),
+    ]));
+    let fired = |r: &serde_json::Value| {
+        r["rules"]["image.blur"]["tp"].as_u64().unwrap_or(0)
+            + r["rules"]["image.blur"]["fp"].as_u64().unwrap_or(0)
+    };
+    assert!(
+        fired(&tuned) > fired(&measured),
+        "blur fired {} times replayed under the strict config, {} measured",
+        fired(&tuned),
+        fired(&measured)
+    );
+    // A changed file is never judged on stale measurements.
+    let manifest = cases.join("FX7-0002/submission.json");
+    let text = std::fs::read_to_string(&manifest).expect("manifest");
+    std::fs::write(&manifest, format!("{text}\n")).expect("touch manifest");
+    let o = docgate(&["eval", &c, "--replay", &saved_s]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("changed since its measurements were saved"),
+        "{}",
+        stderr(&o)
+    );
+}
