@@ -532,36 +532,53 @@ fn misread_only(field: &ExtractedField, reference: &str, below: f64) -> Option<f
 }
 
 /// Codes: exact after normalisation. A difference of one character where the read code
-/// fails its own checksum is a misreading, so review; two valid codes that differ fail.
+/// fails its own checksum is a misreading, so review; two valid codes that differ fail —
+/// unless the valid one is a repair (look-alike characters chosen until the check
+/// characters agreed) of a reading within three characters of the reference: a repair is a
+/// guess, and a wrong guess can validate too (1 in 31 per check character), so review.
 fn code_verdict(
     what: &str,
-    read: &str,
+    field: &ExtractedField,
     reference: &Reference<'_>,
     valid: fn(&str) -> bool,
     personal: bool,
 ) -> (Verdict, String) {
     let show = |s: &str| if personal { mask(s) } else { s.to_string() };
-    let (a, b) = (normalize(read), normalize(reference.value));
+    let (a, b) = (normalize(&field.value), normalize(reference.value));
     if a == b {
         return (
             Verdict::Pass,
             format!("{what} {} agrees with {}", show(&a), reference.source),
         );
     }
-    let differing = if a.chars().count() == b.chars().count() {
-        a.chars().zip(b.chars()).filter(|(x, y)| x != y).count()
-    } else {
-        usize::MAX
+    let differing = |x: &str| {
+        if x.chars().count() == b.chars().count() {
+            x.chars().zip(b.chars()).filter(|(p, q)| p != q).count()
+        } else {
+            usize::MAX
+        }
     };
-    let verdict = if differing <= 2 && !valid(&a) {
-        Verdict::Uncertain
+    let raw = field
+        .repaired_from
+        .as_deref()
+        .map(normalize)
+        .filter(|raw| differing(raw) <= 3);
+    let (verdict, how) = if differing(&a) <= 2 && !valid(&a) {
+        (
+            Verdict::Uncertain,
+            " (the document's code fails its checksum: misread?)".to_string(),
+        )
+    } else if let Some(raw) = raw {
+        (
+            Verdict::Uncertain,
+            format!(
+                " (repaired from the reading {}, {} character(s) from it: the repair may have guessed wrong)",
+                show(&raw),
+                differing(&raw)
+            ),
+        )
     } else {
-        Verdict::Violated
-    };
-    let how = if verdict == Verdict::Uncertain {
-        " (the document's code fails its checksum: misread?)"
-    } else {
-        ""
+        (Verdict::Violated, String::new())
     };
     (
         verdict,
@@ -584,12 +601,12 @@ fn code_verdict(
 /// number's first six digits, the code's characters 3-8), which with the seller's name
 /// agreeing is the company; anything less is review.
 fn seller_tax_verdict(
-    read: &str,
+    field: &ExtractedField,
     reference: &Reference<'_>,
     licence: Option<&str>,
     name_agrees: bool,
 ) -> (Verdict, String) {
-    let (a, b) = (normalize(read), normalize(reference.value));
+    let (a, b) = (normalize(&field.value), normalize(reference.value));
     let what = "invoice seller tax id";
     if a != b && reference.source.starts_with("the form") {
         if let Some(l) = licence.map(normalize) {
@@ -605,7 +622,7 @@ fn seller_tax_verdict(
         }
     }
     if a.chars().count() == b.chars().count() {
-        return code_verdict(what, read, reference, credit::is_valid_in_full, false);
+        return code_verdict(what, field, reference, credit::is_valid_in_full, false);
     }
     let (long, short) = if a.len() > b.len() {
         (&a, &b)
@@ -737,7 +754,7 @@ fn matches<'a>(out: &mut Emitter, profile: &Profile, sub: &'a Submission, read: 
                             rules.match_credit_code.severity,
                             code_verdict(
                                 "licence credit code",
-                                &v.value,
+                                v,
                                 &r,
                                 credit::is_valid_in_full,
                                 false,
@@ -779,7 +796,7 @@ fn matches<'a>(out: &mut Emitter, profile: &Profile, sub: &'a Submission, read: 
                         out,
                         RuleId::MatchLegalRepIdNumber,
                         rules.match_legal_rep_id_number.severity,
-                        code_verdict("ID number", &v.value, &r, resident_id::is_valid, true),
+                        code_verdict("ID number", v, &r, resident_id::is_valid, true),
                         Some(v),
                     );
                 }
@@ -791,9 +808,10 @@ fn matches<'a>(out: &mut Emitter, profile: &Profile, sub: &'a Submission, read: 
                     .zip(company.as_ref())
                     .map(|(v, r)| name_verdict("invoice seller", v, r, &c.params, false));
                 let name_agrees = matches!(name, Some((Verdict::Pass, _)));
-                let tax = doc.get(f::SELLER_TAX_ID).zip(code.as_ref()).map(|(v, r)| {
-                    seller_tax_verdict(&v.value, r, lic_field(f::CREDIT_CODE), name_agrees)
-                });
+                let tax = doc
+                    .get(f::SELLER_TAX_ID)
+                    .zip(code.as_ref())
+                    .map(|(v, r)| seller_tax_verdict(v, r, lic_field(f::CREDIT_CODE), name_agrees));
                 // The tax id is the seller's identity, checked by two check characters: when
                 // it is the form's credit code, a name that differs is misread (or the
                 // invoice is inconsistent), a case for a person, not a failure.

@@ -689,6 +689,40 @@ fn misread_code_differing_by_one_character_is_review() {
 }
 
 #[test]
+fn a_repaired_code_that_differs_from_the_form_is_review_unless_the_reading_was_far() {
+    // Seed 101 FX101-0033: read 91310LLGMAE2M8L938 (confidence 0), folded and repaired into
+    // a valid code two characters off the form's — a wrong guess that validated.
+    let form = serde_json::json!({"credit_code": "91310115MAE2M8L938"});
+    let run = |value: &str, raw: Option<&str>| {
+        let mut fields = BTreeMap::new();
+        let mut f = field(value);
+        f.repaired_from = raw.map(str::to_string);
+        fields.insert("credit_code".to_string(), f);
+        let r = judge(
+            &submission("1688", form.clone(), FULL_SET),
+            &SubmissionMeasurements {
+                documents: clean_docs(),
+                extracted: [("lic".to_string(), fields)].into_iter().collect(),
+            },
+        );
+        find(&r, RuleId::MatchCreditCode, Some("lic")).clone()
+    };
+    let guessed = run("91810116MAE2M8L938", Some("91310LLGMAE2M8L938"));
+    assert_eq!(guessed.outcome, Outcome::Review, "{}", guessed.message);
+    assert!(
+        guessed.message.contains("repaired from"),
+        "{}",
+        guessed.message
+    );
+    // Read as such, the same valid code is another company's.
+    let read = run("91810116MAE2M8L938", None);
+    assert_eq!(read.outcome, Outcome::Fail, "{}", read.message);
+    // A repair of a reading far from the form's code is another company's too.
+    let far = run("91350100M000100Y43", Some("91350100M0001O0Y43"));
+    assert_eq!(far.outcome, Outcome::Fail, "{}", far.message);
+}
+
+#[test]
 fn judging_is_deterministic_and_off_rules_are_silent() {
     let sub = submission(
         "1688",
