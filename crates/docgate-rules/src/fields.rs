@@ -531,6 +531,19 @@ fn misread_only(field: &ExtractedField, reference: &str, below: f64) -> Option<f
     (worst < below).then_some(worst)
 }
 
+/// A code's check (is it valid?) and which character it can have at a (0-based) position.
+type CodeRules = (fn(&str) -> bool, fn(usize, char) -> bool);
+
+/// Credit codes: [`credit::is_valid_in_full`]; digits in the division code (3-8).
+const CREDIT: CodeRules = (credit::is_valid_in_full, |i, c| {
+    credit::ALPHABET.contains(c) && (!(2..8).contains(&i) || c.is_ascii_digit())
+});
+
+/// ID numbers: digits, and X as the check character.
+const ID_NUMBER: CodeRules = (resident_id::is_valid, |i, c| {
+    c.is_ascii_digit() || (i == 17 && c == 'X')
+});
+
 /// Codes: exact after normalisation. A difference of one character where the read code
 /// fails its own checksum is a misreading, so review; two valid codes that differ fail —
 /// unless the valid one is a repair (look-alike characters chosen until the check
@@ -540,7 +553,7 @@ fn code_verdict(
     what: &str,
     field: &ExtractedField,
     reference: &Reference<'_>,
-    valid: fn(&str) -> bool,
+    (valid, admissible): CodeRules,
     personal: bool,
 ) -> (Verdict, String) {
     let show = |s: &str| if personal { mask(s) } else { s.to_string() };
@@ -558,12 +571,26 @@ fn code_verdict(
             usize::MAX
         }
     };
+    // A character the code cannot have where it stands (a letter among a credit code's
+    // division digits) is a known misreading, not a difference: it says nothing of which
+    // character is printed there.
+    let differing_admissible = |x: &str| {
+        if x.chars().count() == b.chars().count() {
+            x.chars()
+                .zip(b.chars())
+                .enumerate()
+                .filter(|&(i, (p, q))| p != q && admissible(i, p))
+                .count()
+        } else {
+            usize::MAX
+        }
+    };
     let raw = field
         .repaired_from
         .as_deref()
         .map(normalize)
         .filter(|raw| differing(raw) <= 3);
-    let (verdict, how) = if differing(&a) <= 2 && !valid(&a) {
+    let (verdict, how) = if differing_admissible(&a) <= 2 && !valid(&a) {
         (
             Verdict::Uncertain,
             " (the document's code fails its checksum: misread?)".to_string(),
@@ -622,7 +649,7 @@ fn seller_tax_verdict(
         }
     }
     if a.chars().count() == b.chars().count() {
-        return code_verdict(what, field, reference, credit::is_valid_in_full, false);
+        return code_verdict(what, field, reference, CREDIT, false);
     }
     let (long, short) = if a.len() > b.len() {
         (&a, &b)
@@ -752,13 +779,7 @@ fn matches<'a>(out: &mut Emitter, profile: &Profile, sub: &'a Submission, read: 
                             out,
                             RuleId::MatchCreditCode,
                             rules.match_credit_code.severity,
-                            code_verdict(
-                                "licence credit code",
-                                v,
-                                &r,
-                                credit::is_valid_in_full,
-                                false,
-                            ),
+                            code_verdict("licence credit code", v, &r, CREDIT, false),
                             Some(v),
                         );
                     }
@@ -796,7 +817,7 @@ fn matches<'a>(out: &mut Emitter, profile: &Profile, sub: &'a Submission, read: 
                         out,
                         RuleId::MatchLegalRepIdNumber,
                         rules.match_legal_rep_id_number.severity,
-                        code_verdict("ID number", v, &r, resident_id::is_valid, true),
+                        code_verdict("ID number", v, &r, ID_NUMBER, true),
                         Some(v),
                     );
                 }

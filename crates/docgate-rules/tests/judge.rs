@@ -717,6 +717,10 @@ fn a_repaired_code_that_differs_from_the_form_is_review_unless_the_reading_was_f
     // Read as such, the same valid code is another company's.
     let read = run("91810116MAE2M8L938", None);
     assert_eq!(read.outcome, Outcome::Fail, "{}", read.message);
+    // Left unrepaired, letters where the division's digits stand are misreadings, not
+    // differences: the code is the form's, misread.
+    let raw = run("91310LLGMAE2M8L938", None);
+    assert_eq!(raw.outcome, Outcome::Review, "{}", raw.message);
     // A repair of a reading far from the form's code is another company's too.
     let far = run("91350100M000100Y43", Some("91350100M0001O0Y43"));
     assert_eq!(far.outcome, Outcome::Fail, "{}", far.message);
