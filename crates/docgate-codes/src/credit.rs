@@ -100,6 +100,21 @@ pub fn is_valid_in_full(code: &str) -> bool {
     organization_code(code).is_ok_and(crate::org::is_valid)
 }
 
+/// GB/T 2260 province-level prefixes (characters 3-4 of a credit code) of the mainland,
+/// and 10 for codes issued at the national level. Stable since 1997 (Chongqing, 50).
+const PROVINCES: [&str; 32] = [
+    "10", "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
+    "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65",
+];
+
+/// Whether the division code's province (characters 3-4) is a mainland province or the
+/// national level. Not part of [`validate`] (a typed code is judged by the standard's check
+/// alone), but a repair that lands on another province prefix (81 is Hong Kong's, no
+/// mainland authority's) guessed wrong: OCR repair uses this to refuse such candidates.
+pub fn plausible_province(code: &str) -> bool {
+    code.get(2..4).is_some_and(|p| PROVINCES.contains(&p))
+}
+
 /// Appends the check character to 17 characters: a valid credit code (for tests and fixtures).
 pub fn complete(first17: &str) -> Result<String, CodeError> {
     let check = check_char(first17)?;
@@ -109,6 +124,18 @@ pub fn complete(first17: &str) -> Result<String, CodeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn provinces_of_the_mainland_and_the_national_level_are_plausible() {
+        for code in KNOWN {
+            assert!(plausible_province(code), "{code}");
+        }
+        assert!(plausible_province("91500112MA973AFGXJ"));
+        assert!(plausible_province("91100000100010433X"));
+        assert!(!plausible_province("91810116MAE2M8L938"));
+        assert!(!plausible_province("91990116MAE2M8L938"));
+        assert!(!plausible_province("9"));
+    }
 
     const KNOWN: [&str; 3] = [
         "91350100M000100Y43",

@@ -74,7 +74,10 @@ pub fn code(text: &str, len: usize, alphabet: &str, kind: CodeKind) -> Option<Co
     let raw_read = raw.clone();
     let raw = if kind == CodeKind::CreditCode {
         let all = digit_folds(&raw, 1..8);
-        let valid: Vec<&String> = all.iter().filter(|c| is_valid_code(kind, c)).collect();
+        let valid: Vec<&String> = all
+            .iter()
+            .filter(|c| is_valid_code(kind, c) && credit::plausible_province(c))
+            .collect();
         if let [one] = valid.as_slice() {
             return Some(Code {
                 value: (*one).clone(),
@@ -91,7 +94,12 @@ pub fn code(text: &str, len: usize, alphabet: &str, kind: CodeKind) -> Option<Co
         // candidate valid on the outer character alone is not trusted, see
         // `credit::is_valid_in_full`).
         let c = repair::candidates(kind, &raw);
-        let both: Vec<_> = c.iter().filter(|r| is_valid_code(kind, &r.value)).collect();
+        // A repair into another province prefix than the mainland's is a wrong guess that
+        // validated by chance (seeds 73 and 101: 3 read as 8 into "81", Hong Kong's).
+        let both: Vec<_> = c
+            .iter()
+            .filter(|r| is_valid_code(kind, &r.value) && credit::plausible_province(&r.value))
+            .collect();
         match both.as_slice() {
             [one] => Some(one.value.clone()),
             _ => None,
@@ -321,6 +329,22 @@ mod tests {
         .expect("a code");
         assert_eq!(c.value, "9LL10L05MA3HW2X4QQ");
         assert_eq!(c.repaired_from, None);
+    }
+
+    #[test]
+    fn a_repair_into_no_mainland_province_is_refused() {
+        // Seeds 101 and 73: two slips among the first eight characters; one more
+        // substitution (3 read as 8) validated both check characters into "81…", Hong
+        // Kong's prefix. The reading stays as read (invalid, so the rules review it).
+        for read in ["91310LLGMAE2M8L938", "91319704MAY8NMHD6Y"] {
+            let c = code(read, 18, CREDIT_ALPHABET, CodeKind::CreditCode).expect("a code");
+            assert!(
+                credit::plausible_province(&c.value) || c.repaired_from.is_none(),
+                "{read} repaired into {}",
+                c.value
+            );
+            assert_ne!(&c.value[2..4], "81", "{read} -> {}", c.value);
+        }
     }
 
     #[test]
