@@ -415,9 +415,20 @@ fn group(mut blobs: Vec<Blob>, w: u32, h: u32) -> Vec<Blob> {
             // would swallow the lines above and below it. Specks still join anything.
             let tall = |h: u32| h > 2 * text_h;
             let mixed = tall(p.text_h) != tall(b.h()) && p.text_h.min(b.h()) * 10 >= text_h * 6;
+            // A lone thin stroke (a 1, an l, or a piece of a frame's broken rule) is text only
+            // beside a neighbour within a character's width: spread labels leave wide gaps
+            // between whole characters, never after a stroke, and a frame's rule stands far
+            // from the text inside it (a rule fragment at a label's left had become the start
+            // of the label's piece, and the whole line read as garbage).
+            let stroke = |x: &Blob| x.h() >= 4 * x.w().max(1);
+            let max_gap = if (p.blobs == 1 && stroke(&p.b)) || stroke(&b) {
+                unit
+            } else {
+                GAP_HEIGHTS * unit
+            };
             !mixed
                 && overlap * 2 >= small
-                && gap <= GAP_HEIGHTS * unit
+                && gap <= max_gap
                 && (merged_h as f32) <= 1.6 * (p.text_h.max(b.h()) as f32).max(8.0)
         };
         // The nearest fitting piece to the left (the most recently extended).
@@ -558,6 +569,41 @@ mod tests {
         };
         assert!(label[3] <= 30 && label[0] + label[2] < 420, "{p:?}");
         assert!(code[3] <= 30 && code[0] + code[2] < 520, "{p:?}");
+    }
+
+    #[test]
+    fn a_frames_broken_rule_never_starts_or_ends_a_line() {
+        // A frame's thin rule broken into pieces (thresholding a double line), one piece
+        // beside each line at 3.5 text heights: not a "1" starting the label, nor one ending
+        // the value. A real 1 beside its neighbours is still text.
+        let mut img = page(1400, 400);
+        for (y0, y1) in [(60, 96), (100, 126), (130, 175), (180, 220)] {
+            for y in y0..y1 {
+                for x in [98, 99, 1200, 1201] {
+                    img.put_pixel(x, y, Luma([30]));
+                }
+            }
+        }
+        word(&mut img, 190, 100, 24, 5);
+        word(&mut img, 350, 100, 24, 3);
+        word(&mut img, 900, 100, 24, 4);
+        for y in 300..324 {
+            for x in 190..194 {
+                img.put_pixel(x, y, Luma([30]));
+            }
+        }
+        word(&mut img, 200, 300, 24, 4);
+        let p = pieces(&img);
+        let line: Vec<_> = p.iter().filter(|r| r[1] < 200).collect();
+        assert!(!line.is_empty(), "{p:?}");
+        for r in &line {
+            assert!(
+                r[0] >= 180 && r[0] + r[2] <= 1010,
+                "a rule joined the line: {p:?}"
+            );
+        }
+        let one = p.iter().find(|r| r[1] > 250).expect("the line with a 1");
+        assert!(one[0] <= 190, "the 1 was dropped: {p:?}");
     }
 
     #[test]
