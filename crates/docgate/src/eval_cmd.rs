@@ -52,7 +52,8 @@ pub struct Args {
 /// One case's saved measurements.
 #[derive(Debug, Serialize, Deserialize)]
 struct Saved {
-    /// The manifest's path as discovered.
+    /// The manifest's path relative to the evaluated folder (so a set moved or named by
+    /// another path still replays).
     manifest: PathBuf,
     /// [`case_hash`] when measured.
     content_hash: String,
@@ -119,11 +120,15 @@ pub fn run(config_path: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
     };
     let mut results = Vec::with_capacity(cases.len());
     for (manifest, truth) in cases {
+        let key = manifest
+            .strip_prefix(&args.dir)
+            .unwrap_or(&manifest)
+            .to_path_buf();
         // Each case is judged on the date its labels were made for.
         let (report, measurements, timings) = match &replay {
             Some(saved) => {
                 let s = saved
-                    .get(&manifest)
+                    .get(&key)
                     .with_context(|| format!("{} has no saved measurements", manifest.display()))?;
                 anyhow::ensure!(
                     s.content_hash == case_hash(&manifest)?,
@@ -145,7 +150,7 @@ pub fn run(config_path: Option<&Path>, args: Args) -> anyhow::Result<Exit> {
         let documents = measurements.documents.len();
         if let Some(w) = &mut save {
             let saved = Saved {
-                manifest: manifest.clone(),
+                manifest: key,
                 content_hash: case_hash(&manifest)?,
                 timings: timings.clone(),
                 measurements,
