@@ -448,17 +448,12 @@ impl<'a> Page<'a> {
             _ => self.read(area, model, Psm::Line, None),
         };
         if let Some(whole) = whole {
-            let rest = after_label(&whole, &hit.text).or_else(|| {
-                // The label read differently this time: drop what lies left of its box.
-                let end = hit.label[0] + hit.label[2];
-                let words: Vec<Word> = whole
-                    .words
-                    .iter()
-                    .filter(|w| w.region[0] + w.region[2] / 2 > end)
-                    .cloned()
-                    .collect();
-                (!words.is_empty()).then_some(Reading { words })
-            });
+            // The label may read differently this time (another model, another crop): with
+            // one more slip (贪责人郭殴董 is 负责人 and the name), else drop what lies left of
+            // its box's end, character by character.
+            let rest = after_label(&whole, &hit.text, 0)
+                .or_else(|| after_label(&whole, &hit.text, 1))
+                .or_else(|| right_of_x(&whole, hit.label[0] + hit.label[2]));
             let meaningful = |r: &Reading| r.text().chars().any(|c| c.is_alphanumeric());
             if let Some(rest) = rest.filter(meaningful) {
                 let rest = match whitelist {
@@ -670,16 +665,27 @@ fn find_label_window(
     chars: &[(char, Region, usize)],
     label: &str,
 ) -> Option<(usize, usize, usize)> {
+    find_label_window_with(chars, label, 0)
+}
+
+/// [`find_label_window`] with `extra` more misreads tolerated: for a label already found on
+/// the line, read again by another model (which slips on other characters).
+fn find_label_window_with(
+    chars: &[(char, Region, usize)],
+    label: &str,
+    extra: usize,
+) -> Option<(usize, usize, usize)> {
     let idx: Vec<usize> = (0..chars.len())
         .filter(|&i| label_char(chars[i].0))
         .collect();
     let want: Vec<char> = label.chars().collect();
     // Long labels are distinctive: 纳税人识别号 read as 纳税人民明号 is still that label.
-    let allowed_misses = match want.len() {
-        0..=3 => 0,
-        4 | 5 => 1,
-        _ => 2,
-    };
+    let allowed_misses = extra
+        + match want.len() {
+            0..=3 => 0,
+            4 | 5 => 1,
+            _ => 2,
+        };
     for start in 0..=3usize {
         // A long label may run past the end of the prefix read (a frame joined to the line
         // pushed it right): its first characters, all but two at most, are a hit when they
@@ -714,9 +720,9 @@ fn find_label_window(
 
 /// The words after `label` in a reading of a whole piece, the word holding the label's last
 /// character trimmed to what follows it.
-fn after_label(r: &Reading, label: &str) -> Option<Reading> {
+fn after_label(r: &Reading, label: &str, extra: usize) -> Option<Reading> {
     let chars = chars_of(r);
-    let (_, last, _) = find_label_window(&chars, label)?;
+    let (_, last, _) = find_label_window_with(&chars, label, extra)?;
     let mut words = Vec::new();
     for (wi, src) in r.words.iter().enumerate() {
         let rest: Vec<&(char, Region, usize)> = chars
@@ -724,6 +730,28 @@ fn after_label(r: &Reading, label: &str) -> Option<Reading> {
             .enumerate()
             .filter(|(i, c)| *i > last && c.2 == wi)
             .map(|(_, c)| c)
+            .collect();
+        if rest.is_empty() {
+            continue;
+        }
+        words.push(Word {
+            text: rest.iter().map(|c| c.0).collect(),
+            confidence: src.confidence,
+            region: crate::engine::union(rest.iter().map(|c| c.1))?,
+            line: src.line,
+        });
+    }
+    (!words.is_empty()).then_some(Reading { words })
+}
+
+/// The characters of `r` whose centre lies right of `x` (page pixels), as words.
+fn right_of_x(r: &Reading, x: u32) -> Option<Reading> {
+    let chars = chars_of(r);
+    let mut words = Vec::new();
+    for (wi, src) in r.words.iter().enumerate() {
+        let rest: Vec<&(char, Region, usize)> = chars
+            .iter()
+            .filter(|c| c.2 == wi && c.1[0] + c.1[2] / 2 > x)
             .collect();
         if rest.is_empty() {
             continue;
@@ -1081,6 +1109,44 @@ mod tests {
         assert_eq!(
             find_label_window(&chars("全统一社会信"), "统一社会信用代码"),
             None
+        );
+    }
+
+    #[test]
+    fn a_label_read_again_with_a_slip_still_ends_where_the_value_starts() {
+        // Seed 101 FX101-0010, the standard model's reading of 负责人郭毅萱: the label with
+        // a slip and stray quotes, its last character's box reaching past the label's end
+        // as the fast model had read it (162).
+        let word = |t: &str, x: u32, w: u32| Word {
+            text: t.into(),
+            confidence: 0.8,
+            region: [x, 387, w, 22],
+            line: 0,
+        };
+        let r = Reading {
+            words: vec![
+                word("贪", 87, 11),
+                word("“", 119, 6),
+                word("责", 125, 14),
+                word("“", 151, 8),
+                word("人", 158, 14),
+                word("郭", 193, 14),
+                word("殴", 207, 12),
+                word("董", 220, 7),
+            ],
+        };
+        assert!(after_label(&r, "负责人", 0).is_none());
+        assert_eq!(
+            after_label(&r, "负责人", 1).map(|r| r.text()),
+            Some("郭殴董".to_string())
+        );
+        // By position alone, character by character: a word across the end is split.
+        let joined = Reading {
+            words: vec![word("负贵人郭殴", 87, 130)],
+        };
+        assert_eq!(
+            right_of_x(&joined, 162).map(|r| r.text()),
+            Some("郭殴".to_string())
         );
     }
 
