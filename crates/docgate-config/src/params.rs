@@ -226,6 +226,11 @@ params! {
         /// Days after the judging date still accepted (clock skew between the issuer's
         /// system and ours). Optional everywhere; 1 when never set.
         allow_future_days: u32 => check::any, default 1;
+        /// OCR confidence in `0..=1`: a date out of the window that one digit read below it
+        /// would bring inside (11 read as 01 makes a recent invoice ten months old) goes to
+        /// `review`: the reading, not the invoice, is in doubt. Text layers read at 1.
+        /// Optional; 0.9 when never set, as `match.*`'s `slip_confidence`.
+        slip_confidence: f64 => check::unit_interval, default 0.9;
     }
 }
 

@@ -389,7 +389,19 @@ fn invoice_date(out: &mut Emitter, profile: &Profile, doc: &Read<'_>, as_of: Nai
             let age = (as_of - d).num_days();
             ev.measured = Some(age as f64);
             ev.threshold = Some(max_age as f64);
-            if age > max_age {
+            let inside = |d: NaiveDate| {
+                let age = (as_of - d).num_days();
+                age <= max_age && -age <= future
+            };
+            let slip = v.and_then(|v| unsure_digit_fix(v, cfg.params.slip_confidence, inside));
+            if let (false, Some(fixed)) = (inside(d), slip) {
+                (
+                    Verdict::Uncertain,
+                    format!(
+                        "invoice issued {d} as read, out of the window ({age} days before {as_of}, at most {max_age}), but a digit read unsure could make it {fixed}: misread?"
+                    ),
+                )
+            } else if age > max_age {
                 (
                     Verdict::Violated,
                     format!("invoice issued {d}, {age} days before {as_of} (at most {max_age})"),
@@ -415,6 +427,34 @@ fn invoice_date(out: &mut Emitter, profile: &Profile, doc: &Read<'_>, as_of: Nai
         message,
         ev,
     );
+}
+
+/// A date that one digit of `v` read below `slip` confidence, read otherwise, turns into
+/// and that `ok` accepts; the first in reading order. None without per-character
+/// confidences (a text layer is read sure).
+fn unsure_digit_fix(
+    v: &ExtractedField,
+    slip: f64,
+    ok: impl Fn(NaiveDate) -> bool,
+) -> Option<NaiveDate> {
+    let chars: Vec<char> = v.value.chars().collect();
+    if v.char_confidence.len() != chars.len() {
+        return None;
+    }
+    for (i, (&c, &conf)) in chars.iter().zip(&v.char_confidence).enumerate() {
+        if !c.is_ascii_digit() || f64::from(conf) >= slip {
+            continue;
+        }
+        for d in ('0'..='9').filter(|&d| d != c) {
+            let mut t = chars.clone();
+            t[i] = d;
+            let text: String = t.into_iter().collect();
+            if let Some(date) = parse_date(&normalize(&text)).filter(|&x| ok(x)) {
+                return Some(date);
+            }
+        }
+    }
+    None
 }
 
 /// A value to compare against, and where it came from (for the message).

@@ -355,6 +355,39 @@ fn general_rate_and_recent_invoice_pass() {
 }
 
 #[test]
+fn an_old_date_that_one_unsure_digit_would_make_recent_is_review() {
+    let run = |date: &str, conf: &[f32]| {
+        let mut f = field(date);
+        f.char_confidence = conf.to_vec();
+        let fields = [("issue_date".to_string(), f)].into_iter().collect();
+        let r = judge(
+            &submission("1688", serde_json::json!({}), INVOICE_SET),
+            &SubmissionMeasurements {
+                documents: invoice_docs(),
+                extracted: [("inv".to_string(), fields)].into_iter().collect(),
+            },
+        );
+        find(&r, RuleId::InvoiceDate, Some("inv")).clone()
+    };
+    // Seed 101 FX101-0052: 2026-11-14 read as 2026-01-14, the month's digits unsure.
+    let sure = [0.92f32; 10];
+    let mut month = sure;
+    month[5] = 0.56;
+    month[6] = 0.56;
+    let unsure = run("2026-01-14", &month);
+    assert_eq!(unsure.outcome, Outcome::Review, "{}", unsure.message);
+    assert!(unsure.message.contains("2026-11-14"), "{}", unsure.message);
+    // Read sure, it is old.
+    assert_eq!(run("2026-01-14", &sure).outcome, Outcome::Fail);
+    // Unsure only where no digit brings it inside the window (the year's first digit).
+    let mut year = sure;
+    year[0] = 0.3;
+    assert_eq!(run("2026-01-14", &year).outcome, Outcome::Fail);
+    // No per-character confidences (a text layer): as read.
+    assert_eq!(run("2026-01-14", &[]).outcome, Outcome::Fail);
+}
+
+#[test]
 fn expiry_rules_accept_long_term_and_reject_the_past() {
     let extracted = with_fields(&[
         ("lic", &[("term_end", "长期")]),
