@@ -88,6 +88,28 @@ impl<'a> Page<'a> {
     /// `wash_red` is false for forms whose printed labels are themselves red or brown (VAT
     /// invoices: washing seal red there erased 税率, 开票日期 and 发票号码 with it).
     pub fn new(ocr: &'a dyn Ocr, rgb: &RgbImage, quad: Option<&Quad>, wash_red: bool) -> Page<'a> {
+        Page::build(ocr, rgb, quad, wash_red, false)
+    }
+
+    /// The page read on its seal-free greyscale (see [`seal_free_gray`]) from the start,
+    /// labels included: for a line a company seal covers so densely that its label is not
+    /// found on the washed greyscale (an authorization letter's credit code under the
+    /// seal). `None` when the page shows no seal red.
+    pub fn new_seal_free(
+        ocr: &'a dyn Ocr,
+        rgb: &RgbImage,
+        quad: Option<&Quad>,
+    ) -> Option<Page<'a>> {
+        has_seal_red(rgb).then(|| Page::build(ocr, rgb, quad, true, true))
+    }
+
+    fn build(
+        ocr: &'a dyn Ocr,
+        rgb: &RgbImage,
+        quad: Option<&Quad>,
+        wash_red: bool,
+        seal_free_only: bool,
+    ) -> Page<'a> {
         let gray_of = |img: &RgbImage| {
             if wash_red {
                 text_gray(img)
@@ -104,14 +126,15 @@ impl<'a> Page<'a> {
             Some((img, proj)) => (img, *proj),
             None => (rgb, Projection::scale(1.0, 1.0)),
         };
-        let gray = gray_of(doc);
         // Where a seal was washed out, a second greyscale for second looks at codes.
         // An invoice's form (labels, rules, seal) is printed in one colour and its data in
         // black: its second look is at the black print alone.
-        let seal_free = if wash_red {
-            has_seal_red(doc).then(|| seal_free_gray(doc))
+        let (gray, seal_free) = if seal_free_only {
+            (seal_free_gray(doc), None)
+        } else if wash_red {
+            (gray_of(doc), has_seal_red(doc).then(|| seal_free_gray(doc)))
         } else {
-            Some(black_print_gray(doc))
+            (gray_of(doc), Some(black_print_gray(doc)))
         };
         // A small document (a 340 px ID card photo) has text of 6-8 px, below what the
         // layout pass separates from the card's background pattern: bring its long side up

@@ -38,15 +38,39 @@ pub fn read_document(
     let mut out = Out {
         fields: Fields::new(),
     };
-    match kind {
-        DocumentKind::BusinessLicense => license(&mut p, &mut out),
-        DocumentKind::IdCardFront => id_front(&mut p, &mut out),
-        DocumentKind::IdCardBack => id_back(&mut p, &mut out),
-        DocumentKind::VatInvoice => invoice(&mut p, &mut out),
-        DocumentKind::AuthorizationLetter => letter(&mut p, &mut out),
-        DocumentKind::BankPermit => bank(&mut p, &mut out),
+    read_page(kind, &mut p, &mut out);
+    // A company seal stamped over a code's line can hide its label from the washed
+    // greyscale altogether (seed 73: two letters' credit codes under the seal, not found).
+    // Read such a page again on its seal-free greyscale, for the fields still missing.
+    let codes: &[&str] = match kind {
+        DocumentKind::BusinessLicense => &[f::CREDIT_CODE, f::REGISTRATION_NUMBER],
+        DocumentKind::AuthorizationLetter => &[f::CREDIT_CODE],
+        DocumentKind::BankPermit => &[f::ACCOUNT_NUMBER],
+        _ => &[],
+    };
+    if !codes.is_empty() && codes.iter().all(|c| !out.fields.contains_key(*c)) {
+        if let Some(mut q) = Page::new_seal_free(ocr, page, quad) {
+            let mut again = Out {
+                fields: Fields::new(),
+            };
+            read_page(kind, &mut q, &mut again);
+            for (name, field) in again.fields {
+                out.fields.entry(name).or_insert(field);
+            }
+        }
     }
     out.fields
+}
+
+fn read_page(kind: DocumentKind, p: &mut Page<'_>, out: &mut Out) {
+    match kind {
+        DocumentKind::BusinessLicense => license(p, out),
+        DocumentKind::IdCardFront => id_front(p, out),
+        DocumentKind::IdCardBack => id_back(p, out),
+        DocumentKind::VatInvoice => invoice(p, out),
+        DocumentKind::AuthorizationLetter => letter(p, out),
+        DocumentKind::BankPermit => bank(p, out),
+    }
 }
 
 struct Out {
@@ -679,6 +703,65 @@ mod tests {
         // Different lengths, or too many differences, are not one alignment.
         assert!(merge_readings("杭州", &[0.9, 0.9], "杭州市", &[0.9; 3]).is_none());
         assert!(merge_readings("甲乙丙", &[0.9; 3], "丁戊丙", &[0.95; 3]).is_none());
+    }
+
+    /// Counts layout passes (one per page built) over a scripted engine.
+    struct Passes(crate::fake::FakeOcr, std::sync::atomic::AtomicUsize);
+
+    impl crate::engine::Ocr for Passes {
+        fn read(
+            &self,
+            req: &crate::engine::Request<'_>,
+        ) -> Result<crate::engine::Reading, crate::engine::OcrError> {
+            self.0.read(req)
+        }
+        fn lines(
+            &self,
+            image: &image::GrayImage,
+            origin: docgate_core::Region,
+        ) -> Result<Vec<docgate_core::Region>, crate::engine::OcrError> {
+            self.1.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.0.lines(image, origin)
+        }
+    }
+
+    #[test]
+    fn a_page_missing_its_code_under_seal_red_is_read_again_on_the_seal_free_grey() {
+        use docgate_core::{fields as f, DocumentKind};
+        let passes = |seal: bool, code: bool| {
+            let mut img = image::RgbImage::from_pixel(1400, 1000, image::Rgb([240, 240, 236]));
+            if seal {
+                for y in 600..800 {
+                    for x in 300..500 {
+                        img.put_pixel(x, y, image::Rgb([200, 40, 40]));
+                    }
+                }
+            }
+            let mut fake = crate::fake::FakeOcr::new(Vec::new())
+                .with("委托单位", [100, 500, 160, 30])
+                .with("杭州示例科技有限公司", [300, 500, 400, 30]);
+            if code {
+                fake = fake
+                    .with("统一社会信用代码", [100, 700, 320, 30])
+                    .with("91350100M000100Y43", [440, 700, 360, 30]);
+            }
+            let engine = Passes(fake, Default::default());
+            let fields = super::read_document(
+                &engine,
+                DocumentKind::AuthorizationLetter,
+                Some(&img),
+                None,
+                None,
+            );
+            assert_eq!(fields.contains_key(f::CREDIT_CODE), code);
+            assert!(fields.contains_key(f::COMPANY_NAME));
+            engine.1.load(std::sync::atomic::Ordering::Relaxed)
+        };
+        // Code missing and seal red on the page: a second page, on the seal-free grey.
+        assert_eq!(passes(true, false), 2);
+        // Code found, or no seal red to see through: one page.
+        assert_eq!(passes(true, true), 1);
+        assert_eq!(passes(false, false), 1);
     }
 
     #[test]
