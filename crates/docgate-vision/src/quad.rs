@@ -453,7 +453,9 @@ fn faint_candidates(w: &Work, side: Side, paper: [f32; 3]) -> Vec<[f64; 2]> {
             }
             (m, lo, hi)
         };
-        for p in BAND + 3..len - BAND - 3 {
+        // From as near the border as an outer band of [`MIN_OUTER`] px allows: a scan
+        // cropped just outside the page has its shadow line a few pixels from the border.
+        for p in MIN_OUTER + 2..len - BAND - 3 {
             if l(p) < (1.0 - FAINT_MAX) * lp {
                 break;
             }
@@ -466,7 +468,7 @@ fn faint_candidates(w: &Work, side: Side, paper: [f32; 3]) -> Vec<[f64; 2]> {
             if !(l0 <= lm && l0 < l1 || l0 < lm && l0 <= l1) {
                 continue;
             }
-            let (o, olo, ohi) = band(p - 2 - BAND, p - 2);
+            let (o, olo, ohi) = band((p - 2).saturating_sub(BAND), p - 2);
             let (i, _, _) = band(p + 3, p + 3 + BAND);
             let depth = luma(o).min(luma(i)) - l0;
             if depth < FAINT_MIN
@@ -1036,6 +1038,21 @@ mod tests {
             paper,
             0.0
         ));
+    }
+
+    #[test]
+    fn a_shadow_line_a_few_pixels_from_the_frame_border_is_a_faint_edge() {
+        // A white page (250) on a white lid (248) scanned with the crop 6 px outside the
+        // page: its shadow line (240) at x = 6, all the way down.
+        let w = work(|x, _| match x {
+            6 => [240, 240, 240],
+            0..6 => [248, 248, 248],
+            _ => [250, 250, 250],
+        });
+        let found = faint_candidates(&w, Side::Left, [250.0; 3]);
+        let on_line = found.iter().filter(|p| (p[0] - 6.5).abs() < 1.0).count();
+        // Every second of the 300 rows.
+        assert!(on_line >= 140, "{on_line} of {} candidates", found.len());
     }
 
     #[test]
