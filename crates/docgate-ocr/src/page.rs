@@ -746,35 +746,28 @@ fn find_label_window_with(
 fn after_label(r: &Reading, label: &str, extra: usize) -> Option<Reading> {
     let chars = chars_of(r);
     let (_, last, _) = find_label_window_with(&chars, label, extra)?;
+    kept_chars(r, &chars, |i, _| i > last)
+}
+
+/// The characters of `r` whose centre lies right of `x` (page pixels), as words.
+fn right_of_x(r: &Reading, x: u32) -> Option<Reading> {
+    kept_chars(r, &chars_of(r), |_, c| c.1[0] + c.1[2] / 2 > x)
+}
+
+/// The characters of `r` (`chars`, from [`chars_of`]) that `keep` keeps (by index and
+/// character), regrouped into their words.
+fn kept_chars(
+    r: &Reading,
+    chars: &[(char, Region, usize)],
+    keep: impl Fn(usize, &(char, Region, usize)) -> bool,
+) -> Option<Reading> {
     let mut words = Vec::new();
     for (wi, src) in r.words.iter().enumerate() {
         let rest: Vec<&(char, Region, usize)> = chars
             .iter()
             .enumerate()
-            .filter(|(i, c)| *i > last && c.2 == wi)
+            .filter(|(i, c)| c.2 == wi && keep(*i, c))
             .map(|(_, c)| c)
-            .collect();
-        if rest.is_empty() {
-            continue;
-        }
-        words.push(Word {
-            text: rest.iter().map(|c| c.0).collect(),
-            confidence: src.confidence,
-            region: crate::engine::union(rest.iter().map(|c| c.1))?,
-            line: src.line,
-        });
-    }
-    (!words.is_empty()).then_some(Reading { words })
-}
-
-/// The characters of `r` whose centre lies right of `x` (page pixels), as words.
-fn right_of_x(r: &Reading, x: u32) -> Option<Reading> {
-    let chars = chars_of(r);
-    let mut words = Vec::new();
-    for (wi, src) in r.words.iter().enumerate() {
-        let rest: Vec<&(char, Region, usize)> = chars
-            .iter()
-            .filter(|c| c.2 == wi && c.1[0] + c.1[2] / 2 > x)
             .collect();
         if rest.is_empty() {
             continue;
