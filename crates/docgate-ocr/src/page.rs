@@ -564,10 +564,14 @@ impl<'a> Page<'a> {
         };
         let (x0, x1) = span?;
         let pad = h / 2;
+        // The crop starts at the span, not before it: half a pad earlier takes in a sliver
+        // of the label's last character, and Tesseract then drops the value's first
+        // character with it (seed 73 FX73-0020: 账号's 号 ending at 253, the account number
+        // from 272, read without its leading 5 from 252).
         let area = [
-            x0.saturating_sub(pad / 2),
+            x0,
             line[1].saturating_sub(pad),
-            x1.saturating_sub(x0) + pad + pad / 2,
+            x1.saturating_sub(x0) + pad,
             line[3] + 2 * pad,
         ];
         let r = self.read(area, model, Psm::Line, whitelist)?;

@@ -764,6 +764,49 @@ mod tests {
         assert_eq!(passes(false, false), 1);
     }
 
+    /// Records where whitelisted reads (codes) start, over a scripted engine.
+    struct Starts(crate::fake::FakeOcr, std::sync::Mutex<Vec<u32>>);
+
+    impl crate::engine::Ocr for Starts {
+        fn read(
+            &self,
+            req: &crate::engine::Request<'_>,
+        ) -> Result<crate::engine::Reading, crate::engine::OcrError> {
+            if req.whitelist.is_some() {
+                self.1.lock().expect("lock").push(req.origin[0]);
+            }
+            self.0.read(req)
+        }
+        fn lines(
+            &self,
+            image: &image::GrayImage,
+            origin: docgate_core::Region,
+        ) -> Result<Vec<docgate_core::Region>, crate::engine::OcrError> {
+            self.0.lines(image, origin)
+        }
+    }
+
+    #[test]
+    fn a_code_right_of_its_label_is_read_from_a_crop_without_the_label() {
+        // Seed 73 FX73-0020: a sliver of 号 at the crop's left edge made Tesseract drop the
+        // account number's first digit.
+        use docgate_core::{fields as f, DocumentKind};
+        let fake = crate::fake::FakeOcr::new(Vec::new())
+            .with("账号", [185, 519, 68, 16])
+            .with("5866112315762551116", [272, 520, 200, 13]);
+        let engine = Starts(fake, Default::default());
+        let img = image::RgbImage::from_pixel(1400, 1000, image::Rgb([240, 240, 236]));
+        let fields =
+            super::read_document(&engine, DocumentKind::BankPermit, Some(&img), None, None);
+        assert_eq!(
+            fields.get(f::ACCOUNT_NUMBER).map(|v| v.value.as_str()),
+            Some("5866112315762551116")
+        );
+        let starts = engine.1.lock().expect("lock").clone();
+        assert!(!starts.is_empty());
+        assert!(starts.iter().all(|&x| x >= 185 + 68), "{starts:?}");
+    }
+
     #[test]
     fn a_rate_cell_is_a_short_percentage_alone() {
         for t in ["9%", "13%", " 6 %", "3％"] {
