@@ -557,21 +557,22 @@ impl<'a> Page<'a> {
         let h = line[3].max(hit.label[3]);
         let label_end = hit.label[0] + hit.label[2];
         let line_end = line[0] + line[2];
-        let span = if line_end > label_end + h {
-            Some((label_end + h / 5, line_end))
-        } else {
-            self.next_on_row(hit).map(|r| (r[0], r[0] + r[2]))
-        };
-        let (x0, x1) = span?;
         let pad = h / 2;
-        // The crop starts at the span, not before it: half a pad earlier takes in a sliver
-        // of the label's last character, and Tesseract then drops the value's first
-        // character with it (seed 73 FX73-0020: 账号's 号 ending at 253, the account number
-        // from 272, read without its leading 5 from 252).
+        // After the label on its own line, the crop starts where the label ends: half a pad
+        // earlier takes in a sliver of the label's last character, and Tesseract then drops
+        // the value's first character with it (seed 73 FX73-0020: 账号's 号 ending at 253,
+        // the account number from 272, read without its leading 5 from 252). A piece of its
+        // own starts at its first ink, so its crop keeps a margin before it.
+        let span = if line_end > label_end + h {
+            Some((label_end + h / 5, line_end, 0))
+        } else {
+            self.next_on_row(hit).map(|r| (r[0], r[0] + r[2], pad / 2))
+        };
+        let (x0, x1, before) = span?;
         let area = [
-            x0,
+            x0.saturating_sub(before),
             line[1].saturating_sub(pad),
-            x1.saturating_sub(x0) + pad,
+            x1.saturating_sub(x0) + pad + before,
             line[3] + 2 * pad,
         ];
         let r = self.read(area, model, Psm::Line, whitelist)?;
