@@ -1066,7 +1066,16 @@ async fn s3_uploads_round_trip_to_the_same_reports_as_check() {
             .get(id)
             .unwrap_or_else(|| panic!("no result for {id}\n{}", env.logs()));
         assert_eq!(got["decision"], want["decision"], "{id}: decision differs");
-        assert_eq!(got["findings"], want["findings"], "{id}: findings differ");
+        // `enqueue` names every file inside the submission's folder; a finding that quotes
+        // a uri (a missing file) quotes it as stored.
+        let stored = format!("\"{}/", docgate_worker::folders::storage_folder(id));
+        let mut got_findings = got["findings"].clone();
+        for f in got_findings.as_array_mut().expect("findings") {
+            if let Some(m) = f["message"].as_str().map(|m| m.replace(&stored, "\"")) {
+                f["message"] = m.into();
+            }
+        }
+        assert_eq!(got_findings, want["findings"], "{id}: findings differ");
         assert_eq!(got["extracted"], want["extracted"], "{id}: fields differ");
     }
     // The over-size upload is the same finding as an over-size local file.

@@ -52,14 +52,23 @@ pub fn plan(manifest: &Path) -> anyhow::Result<(Submission, Vec<(PathBuf, String
     let folder = storage_folder(&sub.submission_id);
     let mut files = Vec::new();
     for doc in &mut sub.documents {
-        let Ok(path) = src.resolve(&doc.uri) else {
-            continue;
-        };
-        if !path.is_file() {
-            continue;
+        match src.resolve(&doc.uri) {
+            Ok(path) if path.is_file() => {
+                doc.uri = format!("{folder}/{}", doc.uri);
+                files.push((path, doc.uri.clone()));
+            }
+            // A missing file is still named inside the submission's folder, so the worker
+            // says "no such file", as `check` does (a worker reads nothing outside it).
+            Err(p)
+                if p.kind == docgate_core::IngestProblemKind::NotFound
+                    && docgate_ingest::uri_segments(&doc.uri).is_ok() =>
+            {
+                doc.uri = format!("{folder}/{}", doc.uri);
+            }
+            // Anything else (an escape, an absolute path) is refused by the worker's storage
+            // with the same finding as by `check`'s.
+            _ => {}
         }
-        doc.uri = format!("{folder}/{}", doc.uri);
-        files.push((path, doc.uri.clone()));
     }
     Ok((sub, files))
 }
