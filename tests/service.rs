@@ -115,6 +115,50 @@ struct Env {
     vars: Vec<(String, String)>,
 }
 
+/// The test's queues and exchanges are durable: left behind, one set per run piles up on a
+/// long-lived broker (2,760 queues had slowed its boot past the scripts' wait). Deleted on
+/// the way out, from a thread of its own (a test's runtime cannot block on another).
+impl Drop for Env {
+    fn drop(&mut self) {
+        let (amqp, prefix) = (self.amqp.clone(), self.prefix.clone());
+        let cleanup = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async {
+                let Ok(conn) = Connection::connect(&amqp, ConnectionProperties::default()).await
+                else {
+                    return;
+                };
+                let mut queues: Vec<String> = ["intake", "dead", "test-results"]
+                    .iter()
+                    .map(|q| format!("{prefix}.{q}"))
+                    .collect();
+                queues.extend((0..16).map(|n| format!("{prefix}.retry.{n}")));
+                // A channel per delete: an error (nothing by that name) closes its channel.
+                for q in queues {
+                    if let Ok(ch) = conn.create_channel().await {
+                        let _ = ch.queue_delete(q.as_str().into(), Default::default()).await;
+                    }
+                }
+                for x in ["retry", "dead", "results"] {
+                    if let Ok(ch) = conn.create_channel().await {
+                        let name = format!("{prefix}.{x}");
+                        let _ = ch
+                            .exchange_delete(name.as_str().into(), Default::default())
+                            .await;
+                    }
+                }
+                let _ = conn.close(200, "cleanup".into()).await;
+            });
+        });
+        let _ = cleanup.join();
+    }
+}
+
 impl Env {
     fn new(amqp: &str, db: String, tag: &str) -> Env {
         let dir = tempfile::tempdir().expect("tempdir");
