@@ -298,7 +298,8 @@ pub struct ExtractedField {
     /// Where on the first page it was read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<Region>,
-    /// The raw reading when a check-character repair changed it.
+    /// The raw reading when a repair changed it: a code's check-character repair, or an
+    /// invoice's tax rate fixed by its rows' amount and tax (the rate cells as read).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repaired_from: Option<String>,
     /// Other readings of the same print (a second OCR model) that differ from `value`.

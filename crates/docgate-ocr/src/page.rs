@@ -432,6 +432,15 @@ impl<'a> Page<'a> {
         best.map(|b| b.0)
     }
 
+    /// The prefix reading of every piece, words and confidences included.
+    pub fn prefix_readings(&mut self) -> Vec<(Region, Reading)> {
+        self.read_prefixes();
+        self.lines
+            .iter()
+            .filter_map(|l| Some((l.region, l.prefix.clone()?)))
+            .collect()
+    }
+
     /// The prefix reading of every piece (for fields found by shape, not by label).
     pub fn prefixes(&mut self) -> Vec<(Region, String)> {
         self.read_prefixes();
@@ -736,9 +745,18 @@ fn find_label_window_with(
         // Two-character labels need both characters Han: 名称 read as 2称 does not count
         // as a hit, and 号码 does not match 名称.
         let han_ok = want.len() > 2 || window.iter().all(|&i| crate::values::is_han(chars[i].0));
+        // A long label's slips at both ends still leave its distinctive middle read exactly
+        // (兵税人识别叶 is 纳税人识别号).
+        let exact_middle = want.len() >= 6
+            && window.len() == want.len()
+            && window[1..want.len() - 1]
+                .iter()
+                .zip(&want[1..want.len() - 1])
+                .all(|(&i, w)| chars[i].0 == *w);
         let exact_ends = want.len() < 3
             || chars[window[0]].0 == want[0]
-            || chars[*window.last()?].0 == *want.last()?;
+            || chars[*window.last()?].0 == *want.last()?
+            || exact_middle;
         if misses <= allowed_misses.max(usize::from(want.len() == 2)) && han_ok && exact_ends {
             return Some((window[0], *window.last()?, misses));
         }
@@ -1129,6 +1147,26 @@ mod tests {
         );
         assert_eq!(
             find_label_window(&chars("全统一社会信"), "统一社会信用代码"),
+            None
+        );
+    }
+
+    #[test]
+    fn a_long_label_with_both_ends_slipped_is_found_by_its_exact_middle() {
+        let chars = |t: &str| -> Vec<(char, Region, usize)> {
+            t.chars()
+                .enumerate()
+                .map(|(i, c)| (c, [i as u32 * 20, 0, 18, 18], 0))
+                .collect()
+        };
+        // Seed 97 FX97-0038's seller block: 纳税人识别号 read as 兵税人识别叶.
+        assert_eq!(
+            find_label_window(&chars("兵税人识别叶:"), "纳税人识别号"),
+            Some((0, 5, 2))
+        );
+        // Three slips stay a miss.
+        assert_eq!(
+            find_label_window(&chars("兵税人识列叶"), "纳税人识别号"),
             None
         );
     }

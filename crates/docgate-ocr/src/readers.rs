@@ -7,7 +7,7 @@ use docgate_codes::repair::CodeKind;
 use docgate_core::{fields as f, DocumentKind, ExtractedField, Region};
 use image::RgbImage;
 
-use crate::engine::{Model, Ocr, Psm, Reading};
+use crate::engine::{Model, Ocr, Psm, Reading, Word};
 use crate::page::{padded, LabelHit, Page, Quad};
 use crate::values::{self, CREDIT_ALPHABET, DIGITS, ID_ALPHABET};
 
@@ -389,10 +389,16 @@ fn invoice(p: &mut Page<'_>, out: &mut Out) {
     // The footer's "销售方（章）" is the seller's stamp, not the block's mark; without a
     // mark read, the seller's block is the one below the totals (价税合计) on paper invoices.
     let prefixes = p.prefixes();
+    // The footer's row also prints 收款人, 复核 and 开票人: with 章 misread, those tell it.
     let footer = |h: &LabelHit| {
-        prefixes
-            .iter()
-            .any(|(r, t)| *r == h.line_region && t.contains('章'))
+        let m = h.line_region;
+        let same_row = |r: &Region| (r[1] + r[3] / 2).abs_diff(m[1] + m[3] / 2) < m[3].max(r[3]);
+        prefixes.iter().any(|(r, t)| {
+            (*r == m && t.contains('章'))
+                || (*r != m
+                    && same_row(r)
+                    && ["收款人", "复核", "开票人"].iter().any(|w| t.contains(w)))
+        })
     };
     let mark = p
         .find_labels(&["销售方"])
@@ -435,7 +441,7 @@ fn invoice(p: &mut Page<'_>, out: &mut Out) {
     });
     invoice_name(p, out, buyer, buyer_id, f::BUYER_NAME);
     invoice_name(p, out, seller, tax_id, f::SELLER_NAME);
-    if let Some(hit) = tax_id {
+    let read = tax_id.is_some_and(|hit| {
         code_field(
             p,
             out,
@@ -445,7 +451,11 @@ fn invoice(p: &mut Page<'_>, out: &mut Out) {
             CREDIT_ALPHABET,
             CodeKind::CreditCode,
             false,
-        );
+        )
+    });
+    if !read {
+        let (seller, mark) = (seller.map(|s| s.line_region), mark.map(|m| m.line_region));
+        seller_id_by_shape(p, out, seller, mark);
     }
     if let Some(hit) = p.find_label(&["开票日期"]) {
         if let Some(r) = p.value_after(&hit, Some(DATE_CHARS)) {
@@ -503,6 +513,54 @@ fn in_block(mark: Region, hits: &[LabelHit]) -> Option<&LabelHit> {
         })
 }
 
+/// The seller's tax id when its label did not read (纳税人识别号 at 9 px, both ends
+/// slipped): the first code-shaped piece of the seller's block, under the seller's 名称 or
+/// else below the block's 销售方 mark, taken only when its check characters hold. The
+/// buyer's id stands above the mark (or left of it), outside the block.
+fn seller_id_by_shape(p: &mut Page<'_>, out: &mut Out, name: Option<Region>, mark: Option<Region>) {
+    let in_block = |r: &Region| match (name, mark) {
+        (Some(n), _) => {
+            let h = n[3].max(1);
+            r[1] > n[1] + h / 2 && r[1] <= n[1] + 5 * h && r[0] + 3 * h >= n[0]
+        }
+        // The mark may be the totals row (价税合计) just above the block: the id is the
+        // block's second row, rows being three to four text heights apart.
+        (None, Some(m)) => {
+            let h = m[3].max(1);
+            r[1] + h >= m[1] && r[1] <= m[1] + 12 * h && r[0] >= m[0]
+        }
+        (None, None) => false,
+    };
+    let mut pieces: Vec<Region> = p
+        .prefixes()
+        .into_iter()
+        .filter(|(r, t)| {
+            let code_chars = t.chars().filter(char::is_ascii_alphanumeric).count();
+            in_block(r) && code_chars >= 12 && r[2] >= 6 * r[3]
+        })
+        .map(|(r, _)| r)
+        .collect();
+    pieces.sort_by_key(|r| r[1]);
+    let reads =
+        |p: &Page<'_>, r: Region| p.read(padded(r), Model::Eng, Psm::Line, Some(CREDIT_ALPHABET));
+    for r in pieces {
+        // As read, then on the black print alone, then 1.5x larger (see `code_field`).
+        let looks: [&dyn Fn() -> Option<Reading>; 3] = [
+            &|| reads(p, r),
+            &|| p.seal_free(|p| reads(p, r)).flatten(),
+            &|| p.zoomed(1.5, |p| reads(p, r)),
+        ];
+        for reading in looks.into_iter().filter_map(|look| look()) {
+            let code = values::code(&reading.text(), 18, CREDIT_ALPHABET, CodeKind::CreditCode);
+            if let Some(c) = code.filter(|c| values::is_valid_code(CodeKind::CreditCode, &c.value))
+            {
+                out.put(p, f::SELLER_TAX_ID, c.value, &reading, c.repaired_from);
+                return;
+            }
+        }
+    }
+}
+
 /// The label hit on the lines just below `above` (within four line heights), starting
 /// near its left edge: the tax id printed under a block's 名称.
 fn just_below(above: Region, hits: &[LabelHit]) -> Option<&LabelHit> {
@@ -517,6 +575,8 @@ fn just_below(above: Region, hits: &[LabelHit]) -> Option<&LabelHit> {
 
 /// The 税率 column: the header cell is a piece of its own (cells are split at their rules);
 /// the rates are the pieces below it, within the column, down to the totals row (合计).
+/// Each row's rate is checked against its arithmetic (see [`rates_by_arithmetic`]): where
+/// a row's 金额 and 税额 fix its rate, that rate stands, read or not.
 fn tax_rate(p: &mut Page<'_>, out: &mut Out) {
     let column: Vec<Region> = match p.find_label(&["税率", "征收率", "税率/征收率"]) {
         Some(head) => {
@@ -541,41 +601,178 @@ fn tax_rate(p: &mut Page<'_>, out: &mut Out) {
         }
         None => Vec::new(),
     };
-    if read_rates(p, out, column) {
-        return;
+    let mut cells = read_rates(p, column);
+    if cells.is_empty() {
+        // The small header (9 px on a photographed paper invoice) is what fails to read, or
+        // reads as its neighbour 税额 with one slip, while the rates below it read well. A
+        // rate is the only thing an invoice prints as a short percentage: take the pieces
+        // whose whole reading is one ("9%", "13%") and read them again with the digit model.
+        let by_shape: Vec<Region> = p
+            .prefixes()
+            .into_iter()
+            .filter(|(_, t)| is_rate_cell(t))
+            .map(|(r, _)| r)
+            .collect();
+        cells = read_rates(p, by_shape);
     }
-    // The small header (9 px on a photographed paper invoice) is what fails to read, or
-    // reads as its neighbour 税额 with one slip, while the rates below it read well. A rate
-    // is the only thing an invoice prints as a short percentage: take the pieces whose whole
-    // reading is one ("9%", "13%") and read them again with the digit model.
-    let by_shape: Vec<Region> = p
-        .prefixes()
+    let computed = rates_by_arithmetic(p);
+    // Row by row: a rate the row's amounts fix replaces what its cell read (a 13 % read as
+    // 1 %); a read rate in a row whose amounts did not read stays.
+    let same_row = |a: Region, b: Region| {
+        let (ca, cb) = (a[1] + a[3] / 2, b[1] + b[3] / 2);
+        ca.abs_diff(cb) < a[3].max(b[3])
+    };
+    let mut rows: Vec<(u32, Vec<Word>)> = cells
         .into_iter()
-        .filter(|(_, t)| is_rate_cell(t))
-        .map(|(r, _)| r)
+        .filter(|(cell, _)| !computed.iter().any(|c| same_row(*cell, c.cell)))
+        .map(|(cell, r)| (cell[1], r.words))
         .collect();
-    read_rates(p, out, by_shape);
+    let mut raw = Vec::new();
+    for c in &computed {
+        rows.push((c.cell[1], vec![c.word.clone()]));
+        if values::tax_rates(&c.read).is_none_or(|r| r != c.word.text) {
+            raw.push(c.read.clone());
+        }
+    }
+    rows.sort_by_key(|r| r.0);
+    let words: Vec<Word> = rows.into_iter().flat_map(|r| r.1).collect();
+    let text: Vec<String> = words.iter().map(|w| w.text.clone()).collect();
+    if let Some(v) = values::tax_rates(&text.join("\n")) {
+        // The cells' own readings, when the arithmetic overruled or supplied any of them.
+        let raw = (!raw.is_empty()).then(|| raw.join(","));
+        out.put(p, f::TAX_RATE, v, &Reading { words }, raw);
+    }
 }
 
-/// Reads rate cells with the digit model; whether a rate was found (and put).
-fn read_rates(p: &Page<'_>, out: &mut Out, cells: Vec<Region>) -> bool {
-    let mut text = String::new();
-    let mut readings = Vec::new();
-    for c in cells {
-        let area = padded(c);
-        if let Some(r) = p.read(area, Model::Eng, Psm::Line, Some("0123456789%")) {
-            text.push_str(&r.text());
-            text.push('\n');
-            readings.extend(r.words);
+/// What an amount is printed with.
+const AMOUNT_CHARS: &str = "0123456789.,-¥";
+
+/// A row's rate fixed by its arithmetic: the rate cell, what it read as, and the rate as a
+/// word (the cell's box, the lower confidence of the two amounts read).
+struct ComputedRate {
+    cell: Region,
+    read: String,
+    word: Word,
+}
+
+/// The rate of every row whose amounts read: a VAT invoice prints 税额 = 金额 × 税率 on
+/// each item row (to within the 6 fen of rounding the tax system allows), and the totals
+/// row's tax is its amount's at a single rate. The amount and the tax, long digit strings,
+/// fix a rate whose small "9%" is what reads worst (the % lost, 6% read as "6ss" or "-").
+/// A pair is two amounts side by side on a row, or with one short piece (the rate cell)
+/// between them. A unit price and its amount never fit (the "tax" would exceed 17 %).
+fn rates_by_arithmetic(p: &mut Page<'_>) -> Vec<ComputedRate> {
+    let pieces = p.prefix_readings();
+    // Amounts as the prefix read them; the digit model's reading is added only where the
+    // prefix readings fix no rate (at 9 px either slips: the point lost, a digit doubled).
+    let from_prefix = |i: usize| -> Vec<(i64, f32)> {
+        let r = &pieces[i].1;
+        values::amount_fen(&r.text())
+            .map(|a| (a, r.confidence()))
+            .into_iter()
+            .collect()
+    };
+    let digit_model = |i: usize| -> Vec<(i64, f32)> {
+        let (r, read) = &pieces[i];
+        if read.text().chars().filter(char::is_ascii_digit).count() < 3 {
+            return Vec::new();
         }
-    }
-    match values::tax_rates(&text) {
-        Some(v) => {
-            out.put(p, f::TAX_RATE, v, &Reading { words: readings }, None);
-            true
+        p.read(padded(*r), Model::Eng, Psm::Line, Some(AMOUNT_CHARS))
+            .and_then(|x| values::amount_fen(&x.text()).map(|a| (a, x.confidence())))
+            .into_iter()
+            .collect()
+    };
+    let mut out = Vec::new();
+    for (b, (tax_box, tax_read)) in pieces.iter().enumerate() {
+        if tax_read.text().chars().filter(char::is_ascii_digit).count() < 3 {
+            continue;
         }
-        None => false,
+        let h = tax_box[3].max(1);
+        // Within a text height: a row drifts a few pixels over the table's width on a page
+        // deskewed to a fraction of a degree.
+        let in_row = |r: &Region| {
+            let (ca, cb) = (r[1] + r[3] / 2, tax_box[1] + tax_box[3] / 2);
+            ca.abs_diff(cb) < h.max(r[3])
+        };
+        let before = |x: u32| {
+            (0..pieces.len())
+                .filter(|k| {
+                    let r = pieces[*k].0;
+                    in_row(&r) && r[0] + r[2] <= x
+                })
+                .max_by_key(|k| pieces[*k].0[0])
+        };
+        let Some(prev) = before(tax_box[0]) else {
+            continue;
+        };
+        let short = |k: usize| {
+            let (r, t) = &pieces[k];
+            t.text().chars().filter(|c| !c.is_whitespace()).count() <= 4
+                && !t.text().contains('.')
+                && r[2] <= 4 * r[3]
+        };
+        // The amount and, when one stands between, the rate cell.
+        let (a, cell) = if values::amount_fen(&pieces[prev].1.text()).is_none() && short(prev) {
+            match before(pieces[prev].0[0]) {
+                Some(a) => (a, Some(prev)),
+                None => continue,
+            }
+        } else {
+            (prev, None)
+        };
+        let fit = |nets: &[(i64, f32)], taxes: &[(i64, f32)]| -> Option<(u32, f32)> {
+            let mut fits = nets.iter().flat_map(|(net, c1)| {
+                taxes.iter().filter_map(move |(tax, c2)| {
+                    values::rate_from_amounts(*net, *tax).map(|r| (r, c1.min(*c2)))
+                })
+            });
+            let first = fits.next()?;
+            // Two readings of the row fixing two rates: neither does.
+            fits.all(|(r, _)| r == first.0).then_some(first)
+        };
+        let (mut nets, mut taxes) = (from_prefix(a), from_prefix(b));
+        let mut found = fit(&nets, &taxes);
+        if found.is_none() {
+            nets.extend(digit_model(a));
+            taxes.extend(digit_model(b));
+            found = fit(&nets, &taxes);
+        }
+        let Some((rate, confidence)) = found else {
+            continue;
+        };
+        let a_box = pieces[a].0;
+        let region = match cell {
+            Some(c) => pieces[c].0,
+            None => [
+                a_box[0] + a_box[2],
+                tax_box[1],
+                tax_box[0].saturating_sub(a_box[0] + a_box[2]).max(1),
+                h,
+            ],
+        };
+        out.push(ComputedRate {
+            cell: region,
+            read: cell.map(|c| pieces[c].1.text()).unwrap_or_default(),
+            word: Word {
+                text: format!("{rate}%"),
+                confidence,
+                region,
+                line: 0,
+            },
+        });
     }
+    out
+}
+
+/// Reads rate cells with the digit model: each cell that reads as a rate, with its reading.
+fn read_rates(p: &Page<'_>, cells: Vec<Region>) -> Vec<(Region, Reading)> {
+    cells
+        .into_iter()
+        .filter_map(|c| {
+            let r = p.read(padded(c), Model::Eng, Psm::Line, Some("0123456789%"))?;
+            values::tax_rates(&r.text()).map(|_| (c, r))
+        })
+        .collect()
 }
 
 /// A piece read as nothing but a percentage of one or two digits.
@@ -815,5 +1012,47 @@ mod tests {
         for t in ["100%", "%", "9", "13%,9%", "税率", "9211.66", "a9%"] {
             assert!(!is_rate_cell(t), "{t}");
         }
+    }
+
+    #[test]
+    fn a_rows_amount_and_tax_fix_its_rate_where_the_cell_misreads() {
+        use docgate_core::{fields as f, DocumentKind};
+        let img = image::RgbImage::from_pixel(1600, 1000, image::Rgb([250, 250, 250]));
+        let row = |fake: crate::fake::FakeOcr, y: u32, net: &str, rate: &str, tax: &str| {
+            // Cells 5 heights apart, as the fake's layout pass splits pieces.
+            fake.with(net, [700, y, 160, 30])
+                .with(rate, [1050, y, 50, 30])
+                .with(tax, [1300, y, 150, 30])
+        };
+        let mut fake = crate::fake::FakeOcr::new(Vec::new()).with("机", [1050, 300, 50, 30]);
+        // The % lost: 23221.92 x 6 % = 1393.32 (printed 1393.31, within the rounding).
+        fake = row(fake, 400, "23221.92", "6ss", "1393.31");
+        // 13 % read as 1 %: the amounts overrule the cell.
+        fake = row(fake, 450, "10000.00", "1%", "1300.00");
+        // Amounts unread: the cell's own 3 % stands.
+        fake = row(fake, 500, "人了", "3%", "木");
+        // A unit price beside its amount fixes no rate.
+        fake = fake
+            .with("483.79", [300, 550, 120, 30])
+            .with("23221.92", [700, 550, 160, 30]);
+        let fields = super::read_document(&fake, DocumentKind::VatInvoice, Some(&img), None, None);
+        let rate = fields.get(f::TAX_RATE).expect("a rate");
+        assert_eq!(rate.value, "6%,13%,3%");
+        assert_eq!(rate.repaired_from.as_deref(), Some("6ss,1%"));
+
+        // Readings that agree with the arithmetic are no repair.
+        let fake = row(
+            crate::fake::FakeOcr::new(Vec::new()),
+            400,
+            "10000.00",
+            "9%",
+            "900.00",
+        );
+        let fields = super::read_document(&fake, DocumentKind::VatInvoice, Some(&img), None, None);
+        let rate = fields.get(f::TAX_RATE).expect("a rate");
+        assert_eq!(
+            (rate.value.as_str(), rate.repaired_from.as_deref()),
+            ("9%", None)
+        );
     }
 }

@@ -223,6 +223,60 @@ pub fn end_of_term(text: &str) -> Option<String> {
     }
 }
 
+/// The VAT rates (percent) an invoice row can carry: today's 13, 9, 6 and the small-scale
+/// 3, 1 and 5 %, and the 17, 16, 11 and 10 % that older invoices still print.
+pub const VAT_RATES: [u32; 10] = [1, 3, 5, 6, 9, 10, 11, 13, 16, 17];
+
+/// An amount as an invoice's table prints it ("23221.92", "¥461189.53", "-1,200.00"), in
+/// fen. Exactly two decimals: a quantity or a bare number is not an amount.
+pub fn amount_fen(text: &str) -> Option<i64> {
+    use unicode_normalization::UnicodeNormalization;
+    // NFKC, not code normalisation: that drops dashes, and a minus sign matters here.
+    let mut t: String = text.nfkc().filter(|c| !c.is_whitespace()).collect();
+    // A decimal comma ("248861,06") where no point was read.
+    if !t.contains('.') {
+        if let Some(at) = t.rfind(',').filter(|at| t.len() - at == 3) {
+            t.replace_range(at..=at, ".");
+        }
+    }
+    let t: String = t.chars().filter(|c| *c != ',').collect();
+    let t = t.trim_start_matches(['¥', 'Y', 'y']);
+    let (neg, t) = match t.strip_prefix(['-', '\u{2212}']) {
+        Some(rest) => (true, rest),
+        None => (false, t),
+    };
+    let (whole, frac) = t.split_once('.')?;
+    let digits = |s: &str, n: std::ops::RangeInclusive<usize>| {
+        n.contains(&s.len()) && s.chars().all(|c| c.is_ascii_digit())
+    };
+    if !digits(whole, 1..=12) || !digits(frac, 2..=2) {
+        return None;
+    }
+    let fen = whole.parse::<i64>().ok()? * 100 + frac.parse::<i64>().ok()?;
+    Some(if neg { -fen } else { fen })
+}
+
+/// The rate of an invoice row from its amount and its tax: the one rate of [`VAT_RATES`]
+/// whose tax (amount × rate) is within 6 fen of the printed tax, the per-row rounding the
+/// tax system allows. `None` when no rate or more than one fits (small amounts), or when
+/// the tax is zero (a 0 % or exempt row).
+pub fn rate_from_amounts(amount_fen: i64, tax_fen: i64) -> Option<u32> {
+    if tax_fen == 0 || amount_fen == 0 || (amount_fen < 0) != (tax_fen < 0) {
+        return None;
+    }
+    let (a, t) = (
+        amount_fen.unsigned_abs() as f64,
+        tax_fen.unsigned_abs() as f64,
+    );
+    let mut fits = VAT_RATES
+        .iter()
+        .filter(|r| (a * f64::from(**r) / 100.0 - t).abs() <= 6.0);
+    match (fits.next(), fits.next()) {
+        (Some(r), None) => Some(*r),
+        _ => None,
+    }
+}
+
 /// Tax rates in order of first appearance: `13%`, `9%`, `免税`, joined by `,`.
 pub fn tax_rates(text: &str) -> Option<String> {
     // Normalise cell by cell: joining cells would glue an amount's last digits to the rate
@@ -453,6 +507,38 @@ mod tests {
             Some("6%")
         );
         assert_eq!(tax_rates("0.06%"), None);
+    }
+
+    #[test]
+    fn amounts_are_two_decimal_yuan_in_fen() {
+        assert_eq!(amount_fen("23221.92"), Some(2_322_192));
+        assert_eq!(amount_fen("¥461189.53"), Some(46_118_953));
+        assert_eq!(amount_fen("y27671.37"), Some(2_767_137));
+        assert_eq!(amount_fen("-1,200.00"), Some(-120_000));
+        assert_eq!(amount_fen("248861,06"), Some(24_886_106));
+        assert_eq!(amount_fen("14554,.50"), Some(1_455_450));
+        for not in ["153", "2767137", "6%", "12.5", "1.234", "", ".50", "a12.00"] {
+            assert_eq!(amount_fen(not), None, "{not:?}");
+        }
+    }
+
+    #[test]
+    fn a_rows_rate_follows_from_its_amount_and_tax() {
+        // Truncated (23221.92 x 6 % = 1393.3152) and rounded taxes both fit.
+        assert_eq!(rate_from_amounts(2_322_192, 139_331), Some(6));
+        assert_eq!(rate_from_amounts(7_991_343, 479_480), Some(6));
+        assert_eq!(rate_from_amounts(7_991_343, 479_481), Some(6));
+        assert_eq!(rate_from_amounts(100_000, 13_000), Some(13));
+        assert_eq!(rate_from_amounts(100_000, 3_000), Some(3));
+        assert_eq!(rate_from_amounts(-100_000, -9_000), Some(9));
+        // Off by more than the rounding: a misread digit, not a rate.
+        assert_eq!(rate_from_amounts(2_322_192, 139_431), None);
+        // A unit price and its amount are no rate.
+        assert_eq!(rate_from_amounts(48_379, 2_322_192), None);
+        // 1.00 yuan: 5 % and 6 % are one fen apart, both within the rounding.
+        assert_eq!(rate_from_amounts(100, 6), None);
+        assert_eq!(rate_from_amounts(100_000, 0), None);
+        assert_eq!(rate_from_amounts(100_000, -13_000), None);
         assert_eq!(
             name("盖章）蓝星益诚(长沙)科技有限公司").as_deref(),
             Some("蓝星益诚（长沙）科技有限公司")

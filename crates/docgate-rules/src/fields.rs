@@ -337,11 +337,18 @@ fn tax_rate(out: &mut Emitter, profile: &Profile, doc: &Read<'_>) {
                 .map(|r| r.map_or("免税".to_string(), |x| format!("{x}%")))
                 .collect();
             let first = rates.iter().flatten().next().copied();
+            // A rate the reader took from a row's amount and tax rather than its cell.
+            let computed = v
+                .and_then(|v| v.repaired_from.as_ref())
+                .map(|raw| {
+                    format!(" (from the rows' amount and tax, which fix it; the rate cells read {raw:?})")
+                })
+                .unwrap_or_default();
             if bad.is_empty() {
                 (
                     Verdict::Pass,
                     format!(
-                        "invoice tax rate {} is allowed",
+                        "invoice tax rate {} is allowed{computed}",
                         v.map(|v| v.value.as_str()).unwrap_or("")
                     ),
                     first,
@@ -350,7 +357,7 @@ fn tax_rate(out: &mut Emitter, profile: &Profile, doc: &Read<'_>) {
                 (
                     Verdict::Violated,
                     format!(
-                        "invoice tax rate {} is not allowed here (allowed: {})",
+                        "invoice tax rate {} is not allowed here (allowed: {}){computed}",
                         bad.join(", "),
                         allowed.join(", ")
                     ),

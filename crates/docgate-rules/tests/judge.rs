@@ -332,6 +332,29 @@ fn small_scale_rate_and_old_invoice_fail_on_1688() {
 }
 
 #[test]
+fn a_rate_fixed_by_the_rows_amounts_says_so_and_is_judged_like_a_read_one() {
+    let mut extracted =
+        with_fields(&[("inv", &[("tax_rate", "3%"), ("issue_date", "2026-10-01")])]);
+    if let Some(f) = extracted.get_mut("inv").and_then(|d| d.get_mut("tax_rate")) {
+        f.repaired_from = Some("3野".into());
+    }
+    let r = judge(
+        &submission("1688", serde_json::json!({}), INVOICE_SET),
+        &SubmissionMeasurements {
+            documents: invoice_docs(),
+            extracted,
+        },
+    );
+    let rate = find(&r, RuleId::InvoiceTaxRate, Some("inv"));
+    assert_eq!(rate.outcome, Outcome::Fail);
+    assert!(
+        rate.message.contains("amount and tax") && rate.message.contains("3野"),
+        "{}",
+        rate.message
+    );
+}
+
+#[test]
 fn general_rate_and_recent_invoice_pass() {
     let extracted = with_fields(&[(
         "inv",
