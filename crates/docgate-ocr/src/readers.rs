@@ -1015,6 +1015,33 @@ mod tests {
     }
 
     #[test]
+    fn a_seller_id_whose_label_misreads_is_found_by_shape_in_the_sellers_block() {
+        use docgate_core::{fields as f, DocumentKind};
+        let (buyer, seller) = ("91350100M000100Y43", "91440106146354063E");
+        for c in [buyer, seller] {
+            assert!(docgate_codes::credit::validate(c).is_ok(), "{c}");
+        }
+        let img = image::RgbImage::from_pixel(1600, 1000, image::Rgb([250, 250, 250]));
+        let fake = crate::fake::FakeOcr::new(Vec::new())
+            .with("名称:", [100, 100, 80, 30])
+            .with("杭州示例科技有限公司", [450, 100, 400, 30])
+            .with("纳税人识别号:", [100, 150, 200, 30])
+            .with(buyer, [450, 150, 400, 30])
+            .with("价税合计（大写）", [100, 400, 300, 30])
+            // Seed 101 FX101-0035: the block's mark, 名称 and 纳税人识别号 all misread.
+            .with("铺售力", [20, 500, 90, 30])
+            .with("广州示例食品有限公司", [450, 500, 400, 30])
+            .with("兵术人则", [100, 550, 120, 30])
+            .with(seller, [450, 550, 400, 30])
+            // The footer's 销售方（章） with 章 misread: 收款人 on its row tells it.
+            .with("收款人:", [100, 800, 90, 30])
+            .with("销售方:《井", [600, 800, 150, 30]);
+        let fields = super::read_document(&fake, DocumentKind::VatInvoice, Some(&img), None, None);
+        let id = fields.get(f::SELLER_TAX_ID).map(|v| v.value.as_str());
+        assert_eq!(id, Some(seller));
+    }
+
+    #[test]
     fn a_rows_amount_and_tax_fix_its_rate_where_the_cell_misreads() {
         use docgate_core::{fields as f, DocumentKind};
         let img = image::RgbImage::from_pixel(1600, 1000, image::Rgb([250, 250, 250]));
