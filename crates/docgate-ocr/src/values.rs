@@ -207,19 +207,43 @@ pub fn dates(text: &str) -> Vec<String> {
 /// A validity end: the date after `至`/`-`, or `长期`.
 pub fn end_of_term(text: &str) -> Option<String> {
     let ds = dates(text);
-    if text.contains("长期") || text.contains("长") && text.contains('期') {
+    // 长 is printed on a term only as 长期; its 期 is what a crop at the piece's end loses
+    // ("2019年10月23日至长").
+    if text.contains('长') {
         return Some("长期".into());
     }
     match ds.len() {
         0 => None,
         // One date: the end only when it follows the separator ("…至2045年03月19日", the
-        // start lost). "2016年08月08日至" with 长期 unread has no end: the start must never
-        // pass for it (it would read as long expired).
+        // start lost), or when it is read from the last 年 on while another 年 stands
+        // before it ("2020年06月092070年06月08日": the start's 日 and 至 lost). A start
+        // read alone ("2016年08月08日至", 长期 unread) must never pass for the end (it
+        // would read as long expired).
         1 => {
+            if let Some(end) = last_year_date(text) {
+                return Some(end);
+            }
             let after = text.rfind(['至', '-']).map(|i| &text[i..])?;
             (after.chars().filter(char::is_ascii_digit).count() >= 6).then(|| ds[0].clone())
         }
         _ => ds.last().cloned(),
+    }
+}
+
+/// The date that starts at the last 年's four-digit year, when another 年 comes before it.
+fn last_year_date(text: &str) -> Option<String> {
+    if text.matches('年').count() < 2 {
+        return None;
+    }
+    let at = text.rfind('年')?;
+    let start = at.checked_sub(4)?;
+    // Bytes before 年 are checked to be ASCII digits, so `start` is a char boundary.
+    if !text.as_bytes()[start..at].iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    match dates(&text[start..]).as_slice() {
+        [one] => Some(one.clone()),
+        _ => None,
     }
 }
 
@@ -554,6 +578,15 @@ mod tests {
     fn a_start_date_never_passes_for_the_end_of_a_term() {
         assert_eq!(end_of_term("2016年08月08日至"), None);
         assert_eq!(end_of_term("2016年08月08日至长期"), Some("长期".into()));
+        // Seed 73 FX73-0026: the start's 日 and 至 lost; the end is the last year's date.
+        assert_eq!(
+            end_of_term("2020年06月092070年06月08日").as_deref(),
+            Some("2070-06-08")
+        );
+        // The last year's date unreadable: the start is not taken for the end.
+        assert_eq!(end_of_term("2013年1月12日至2063年1月日"), None);
+        // Seed 101 FX101-0044: 期 lost at the piece's end.
+        assert_eq!(end_of_term("2019年10月23日至长"), Some("长期".into()));
         assert_eq!(
             end_of_term("至2045年03月19日").as_deref(),
             Some("2045-03-19")
