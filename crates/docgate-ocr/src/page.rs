@@ -219,6 +219,11 @@ impl<'a> Page<'a> {
         out
     }
 
+    /// Width and height of the prepared page.
+    pub fn dimensions(&self) -> (u32, u32) {
+        self.gray.dimensions()
+    }
+
     /// A region in the original page's pixels (what results report).
     pub fn to_original(&self, r: Region) -> Region {
         let p = self.back;

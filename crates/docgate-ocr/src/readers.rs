@@ -459,10 +459,15 @@ fn invoice(p: &mut Page<'_>, out: &mut Out) {
     }
     if let Some(hit) = p.find_label(&["开票日期"]) {
         if let Some(r) = p.value_after(&hit, Some(DATE_CHARS)) {
-            if let Some(v) = values::dates(&r.text()).into_iter().next() {
+            let value = r.region().unwrap_or(hit.line_region);
+            let area = crate::engine::union([hit.line_region, value]);
+            if let Some((v, r)) = area.and_then(|a| vote_date(p, a, Some(r))) {
                 out.put(p, f::ISSUE_DATE, v, &r, None);
             }
         }
+    }
+    if !out.fields.contains_key(f::ISSUE_DATE) {
+        issue_date_by_shape(p, out);
     }
     tax_rate(p, out);
     invoice_numbers(p, out);
@@ -571,6 +576,57 @@ fn just_below(above: Region, hits: &[LabelHit]) -> Option<&LabelHit> {
             r[1] > above[1] + h / 2 && r[1] <= above[1] + 4 * h && r[0].abs_diff(above[0]) <= 3 * h
         })
         .min_by_key(|t| t.line_region[1])
+}
+
+/// The issue date when 开票日期 did not read (开日其 at 9 px): an invoice prints one full
+/// date, in its header above the parties' blocks. The pieces of the page's top quarter whose
+/// prefix holds a 年 and four digits are read whole; a date is taken only when exactly one
+/// distinct date results.
+fn issue_date_by_shape(p: &mut Page<'_>, out: &mut Out) {
+    let (_, height) = p.dimensions();
+    let pieces: Vec<Region> = p
+        .prefixes()
+        .into_iter()
+        .filter(|(r, t)| {
+            r[1] < height / 4
+                && t.contains('年')
+                && t.chars().filter(char::is_ascii_digit).count() >= 4
+        })
+        .map(|(r, _)| r)
+        .collect();
+    let mut found: Vec<(String, Reading)> = Vec::new();
+    for r in pieces {
+        if let Some((d, reading)) = vote_date(p, r, None) {
+            if !found.iter().any(|(x, _)| *x == d) {
+                found.push((d, reading));
+            }
+        }
+    }
+    if let [(d, r)] = found.as_slice() {
+        out.put(p, f::ISSUE_DATE, d.clone(), r, None);
+    }
+}
+
+/// A small printed date read several ways (as is, 1.5x and 0.7x, the black print alone,
+/// as a raw line, the standard model) and decided by [`values::vote_dates`]. `first` is a
+/// reading already made of the area.
+fn vote_date(p: &Page<'_>, area: Region, first: Option<Reading>) -> Option<(String, Reading)> {
+    let a = padded(area);
+    let chi = |p: &Page<'_>| p.read(a, Model::ChiSim, Psm::Line, None);
+    let readings: Vec<Reading> = [
+        first.or_else(|| chi(p)),
+        p.zoomed(1.5, chi),
+        p.zoomed(0.7, chi),
+        p.seal_free(chi).flatten(),
+        p.read(a, Model::ChiSim, Psm::RawLine, None),
+        p.read(a, Model::ChiSimStd, Psm::Line, None),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let texts: Vec<String> = readings.iter().map(Reading::text).collect();
+    let (date, k) = values::vote_dates(&texts)?;
+    Some((date, readings[k].clone()))
 }
 
 /// The 税率 column: the header cell is a piece of its own (cells are split at their rules);
@@ -1015,7 +1071,7 @@ mod tests {
     }
 
     #[test]
-    fn a_seller_id_whose_label_misreads_is_found_by_shape_in_the_sellers_block() {
+    fn an_invoice_whose_labels_misread_still_gives_its_seller_id_and_issue_date() {
         use docgate_core::{fields as f, DocumentKind};
         let (buyer, seller) = ("91350100M000100Y43", "91440106146354063E");
         for c in [buyer, seller] {
@@ -1023,6 +1079,8 @@ mod tests {
         }
         let img = image::RgbImage::from_pixel(1600, 1000, image::Rgb([250, 250, 250]));
         let fake = crate::fake::FakeOcr::new(Vec::new())
+            // 开票日期 misread: the header's one date is found by its shape.
+            .with("开日其:2026年11月11日", [1000, 30, 300, 30])
             .with("名称:", [100, 100, 80, 30])
             .with("杭州示例科技有限公司", [450, 100, 400, 30])
             .with("纳税人识别号:", [100, 150, 200, 30])
@@ -1039,6 +1097,8 @@ mod tests {
         let fields = super::read_document(&fake, DocumentKind::VatInvoice, Some(&img), None, None);
         let id = fields.get(f::SELLER_TAX_ID).map(|v| v.value.as_str());
         assert_eq!(id, Some(seller));
+        let date = fields.get(f::ISSUE_DATE).map(|v| v.value.as_str());
+        assert_eq!(date, Some("2026-11-11"));
     }
 
     #[test]

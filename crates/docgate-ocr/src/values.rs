@@ -247,6 +247,42 @@ fn last_year_date(text: &str) -> Option<String> {
     }
 }
 
+/// The date most readings of one printed date agree on, and the index of a reading that
+/// gave it. Each reading votes for its first date. At 9-13 px Tesseract drops a thin 1
+/// (11月 read as 1月, 11日 as 1日) far more often than it invents one, so a reading whose
+/// digits equal another's with one 1 dropped also votes for the fuller one. Ties go to the
+/// reading with more digits.
+pub fn vote_dates(readings: &[String]) -> Option<(String, usize)> {
+    // (date, the reading's digits, votes, index of the first reading)
+    let mut cands: Vec<(String, String, usize, usize)> = Vec::new();
+    for (k, t) in readings.iter().enumerate() {
+        let Some(d) = dates(t).into_iter().next() else {
+            continue;
+        };
+        let digits: String = t.chars().filter(char::is_ascii_digit).collect();
+        match cands.iter_mut().find(|c| c.0 == d && c.1 == digits) {
+            Some(c) => c.2 += 1,
+            None => cands.push((d, digits, 1, k)),
+        }
+    }
+    let one_dropped = |full: &str, short: &str| {
+        full.len() == short.len() + 1
+            && full
+                .char_indices()
+                .any(|(i, c)| c == '1' && format!("{}{}", &full[..i], &full[i + 1..]) == short)
+    };
+    let score = |c: &(String, String, usize, usize)| {
+        let absorbed: usize = cands
+            .iter()
+            .filter(|o| one_dropped(&c.1, &o.1))
+            .map(|o| o.2)
+            .sum();
+        (c.2 + absorbed, c.1.len())
+    };
+    let best = cands.iter().max_by_key(|c| score(c))?;
+    Some((best.0.clone(), best.3))
+}
+
 /// The VAT rates (percent) an invoice row can carry: today's 13, 9, 6 and the small-scale
 /// 3, 1 and 5 %, and the 17, 16, 11 and 10 % that older invoices still print.
 pub const VAT_RATES: [u32; 10] = [1, 3, 5, 6, 9, 10, 11, 13, 16, 17];
@@ -531,6 +567,34 @@ mod tests {
             Some("6%")
         );
         assert_eq!(tax_rates("0.06%"), None);
+    }
+
+    #[test]
+    fn readings_of_a_date_vote_and_a_dropped_1_votes_for_the_fuller_reading() {
+        let v = |t: &[&str]| {
+            vote_dates(&t.iter().map(|s| s.to_string()).collect::<Vec<_>>()).map(|x| x.0)
+        };
+        // Seed 61 FX61-0003: read as 11月1日 once, 11月11日 by the other looks.
+        assert_eq!(
+            v(&[
+                "开日其;2026年11月1日",
+                "2026年11月11日",
+                "开票日期:2026年11月11日"
+            ])
+            .as_deref(),
+            Some("2026-11-11")
+        );
+        // FX61-0041: two readings dropped a 1 of 11月; they vote for the one that kept it.
+        assert_eq!(
+            v(&["2026年1月05日", "开标日期:2026年1月05日", "2026年11月05日"]).as_deref(),
+            Some("2026-11-05")
+        );
+        // Not a dropped 1: the majority stands.
+        assert_eq!(
+            v(&["2026年09月16日", "2026年09月16日", "2026年09月18日"]).as_deref(),
+            Some("2026-09-16")
+        );
+        assert_eq!(v(&["开票日期", "20261105"]), None);
     }
 
     #[test]
