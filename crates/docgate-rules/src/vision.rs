@@ -6,7 +6,8 @@
 
 use docgate_config::Profile;
 use docgate_core::{
-    DocumentKind, DocumentMeasurements, DocumentRef, Region, RuleId, Verdict, VisionMeasurements,
+    DocumentKind, DocumentMeasurements, DocumentRef, Region, RuleId, Severity, Verdict,
+    VisionMeasurements,
 };
 
 use crate::emit::{Emitter, Evidence};
@@ -121,6 +122,12 @@ pub(crate) fn check(
             ),
         )
     };
+    // A licence copied in greyscale has no red to show: its missing seal is the copy's
+    // doing, which image.color already decides. (A letter's seal stays decisive: its
+    // colour is not judged, and an unsealed letter is what that rule is for.)
+    let grey_copy = verdict == Verdict::Violated
+        && matches!(color.severity, Severity::Fail | Severity::Review)
+        && kind == Some(DocumentKind::BusinessLicense);
     out.verdict(
         RuleId::ImageColor,
         color.severity,
@@ -186,7 +193,15 @@ pub(crate) fn check(
         ),
         _ => return,
     };
-    let (verdict, message) = if n < min_seals {
+    let (verdict, message) = if n < min_seals && grey_copy {
+        (
+            Verdict::Note,
+            format!(
+                "{what}: no red {label} found ({n} red seal(s) < {min_seals}), as on any \
+                 greyscale copy: see image.color"
+            ),
+        )
+    } else if n < min_seals {
         (
             Verdict::Violated,
             format!("{what}: no red {label} found ({n} red seal(s) < {min_seals})"),

@@ -249,6 +249,19 @@ fn missing_seals() {
     assert!(f.message.contains("0 red seal(s) < 1"), "{}", f.message);
     let r = judge("default", "business_license", v);
     assert_eq!(find(&r, RuleId::LicenseSeal).outcome, Outcome::Review);
+    // A licence copied in greyscale: the copy fails by image.color; its seal, whose red a
+    // copy cannot show, is only noted.
+    let mut copy = clean();
+    copy.seals.clear();
+    copy.colorfulness = 1.5;
+    let r = judge("1688", "business_license", copy.clone());
+    assert_eq!(find(&r, RuleId::ImageColor).outcome, Outcome::Fail);
+    let f = find(&r, RuleId::LicenseSeal);
+    assert_eq!(f.outcome, Outcome::Warn, "{}", f.message);
+    assert!(f.message.contains("greyscale copy"), "{}", f.message);
+    // A grey letter without its seal still fails: the letter's seal is the point.
+    let r = judge("ec_public_service", "authorization_letter", copy);
+    assert_eq!(find(&r, RuleId::LetterSeal).outcome, Outcome::Fail);
     // A letter with its seal passes.
     let r = judge("ec_public_service", "authorization_letter", clean());
     assert_eq!(find(&r, RuleId::LetterSeal).outcome, Outcome::Pass);
