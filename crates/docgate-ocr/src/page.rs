@@ -1134,14 +1134,16 @@ mod tests {
         assert_eq!(text_height(std::iter::empty()), u32::MAX / 4);
     }
 
+    /// A reading's characters, 20 px apart on one line.
+    fn chars(t: &str) -> Vec<(char, Region, usize)> {
+        t.chars()
+            .enumerate()
+            .map(|(i, c)| (c, [i as u32 * 20, 0, 18, 18], 0))
+            .collect()
+    }
+
     #[test]
     fn a_long_label_cut_by_the_end_of_the_prefix_read_is_still_found() {
-        let chars = |t: &str| -> Vec<(char, Region, usize)> {
-            t.chars()
-                .enumerate()
-                .map(|(i, c)| (c, [i as u32 * 20, 0, 18, 18], 0))
-                .collect()
-        };
         // The frame read as 全 before the label, and 码 beyond the prefix's width.
         let hit = find_label_window(&chars("全统一社会信用代"), "统一社会信用代码");
         assert_eq!(hit, Some((1, 7, 0)));
@@ -1158,12 +1160,6 @@ mod tests {
 
     #[test]
     fn a_long_label_with_both_ends_slipped_is_found_by_its_exact_middle() {
-        let chars = |t: &str| -> Vec<(char, Region, usize)> {
-            t.chars()
-                .enumerate()
-                .map(|(i, c)| (c, [i as u32 * 20, 0, 18, 18], 0))
-                .collect()
-        };
         // Seed 97 FX97-0038's seller block: 纳税人识别号 read as 兵税人识别叶.
         assert_eq!(
             find_label_window(&chars("兵税人识别叶:"), "纳税人识别号"),

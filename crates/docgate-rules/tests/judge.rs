@@ -306,6 +306,17 @@ const INVOICE_SET: &[(&str, &str)] = &[
     ("inv", "vat_invoice"),
 ];
 
+/// Judges a 1688 submission with an invoice and an empty form on `extracted`.
+fn judge_invoice(extracted: BTreeMap<String, BTreeMap<String, ExtractedField>>) -> Report {
+    judge(
+        &submission("1688", serde_json::json!({}), INVOICE_SET),
+        &SubmissionMeasurements {
+            documents: invoice_docs(),
+            extracted,
+        },
+    )
+}
+
 fn invoice_docs() -> Vec<DocumentMeasurements> {
     let mut d = clean_docs();
     d.push(jpeg("inv", 500_000, 2400, 1600));
@@ -315,13 +326,7 @@ fn invoice_docs() -> Vec<DocumentMeasurements> {
 #[test]
 fn small_scale_rate_and_old_invoice_fail_on_1688() {
     let extracted = with_fields(&[("inv", &[("tax_rate", "3%"), ("issue_date", "2026-07-01")])]);
-    let r = judge(
-        &submission("1688", serde_json::json!({}), INVOICE_SET),
-        &SubmissionMeasurements {
-            documents: invoice_docs(),
-            extracted,
-        },
-    );
+    let r = judge_invoice(extracted);
     let rate = find(&r, RuleId::InvoiceTaxRate, Some("inv"));
     assert_eq!(rate.outcome, Outcome::Fail);
     assert!(rate.message.contains("3%"), "{}", rate.message);
@@ -338,13 +343,7 @@ fn a_rate_fixed_by_the_rows_amounts_says_so_and_is_judged_like_a_read_one() {
     if let Some(f) = extracted.get_mut("inv").and_then(|d| d.get_mut("tax_rate")) {
         f.repaired_from = Some("3野".into());
     }
-    let r = judge(
-        &submission("1688", serde_json::json!({}), INVOICE_SET),
-        &SubmissionMeasurements {
-            documents: invoice_docs(),
-            extracted,
-        },
-    );
+    let r = judge_invoice(extracted);
     let rate = find(&r, RuleId::InvoiceTaxRate, Some("inv"));
     assert_eq!(rate.outcome, Outcome::Fail);
     assert!(
@@ -360,13 +359,7 @@ fn general_rate_and_recent_invoice_pass() {
         "inv",
         &[("tax_rate", "13%"), ("issue_date", "2026年10月01日")],
     )]);
-    let r = judge(
-        &submission("1688", serde_json::json!({}), INVOICE_SET),
-        &SubmissionMeasurements {
-            documents: invoice_docs(),
-            extracted,
-        },
-    );
+    let r = judge_invoice(extracted);
     assert_eq!(
         find(&r, RuleId::InvoiceTaxRate, Some("inv")).outcome,
         Outcome::Pass
@@ -537,13 +530,7 @@ fn cross_document_checks_without_a_form() {
             ],
         ),
     ]);
-    let r = judge(
-        &submission("1688", serde_json::json!({}), INVOICE_SET),
-        &SubmissionMeasurements {
-            documents: invoice_docs(),
-            extracted,
-        },
-    );
+    let r = judge_invoice(extracted);
     let name = find(&r, RuleId::MatchLegalRepName, Some("idf"));
     assert_eq!(name.outcome, Outcome::Fail);
     assert!(
