@@ -579,17 +579,30 @@ fn misread_only(field: &ExtractedField, reference: &str, below: f64) -> Option<f
 }
 
 /// A code's check (is it valid?) and which character it can have at a (0-based) position.
-type CodeRules = (fn(&str) -> bool, fn(usize, char) -> bool);
+/// A code's validity, which characters may stand where, and how many characters apart two
+/// valid codes may be and still be one code misread.
+type CodeRules = (fn(&str) -> bool, fn(usize, char) -> bool, usize);
 
-/// Credit codes: [`credit::is_valid_in_full`]; digits in the division code (3-8).
-const CREDIT: CodeRules = (credit::is_valid_in_full, |i, c| {
-    credit::ALPHABET.contains(c) && (!(2..8).contains(&i) || c.is_ascii_digit())
-});
+/// Credit codes: [`credit::is_valid_in_full`]; digits in the division code (3-8). Inside
+/// the organisation code (characters 9-18) two check characters, the organisation code's
+/// and the code's own, both hold only for the right code or a misreading that satisfied
+/// both by chance; a valid reading there at most two characters from a valid reference
+/// (seed 113 FX113-0014: MADGTA115F read as MADGTAL55F) is such a misreading at least as
+/// often as another company's code: review, not fail. A difference in the division code
+/// has only the code's own check against it and still fails.
+const CREDIT: CodeRules = (
+    credit::is_valid_in_full,
+    |i, c| credit::ALPHABET.contains(c) && (!(2..8).contains(&i) || c.is_ascii_digit()),
+    2,
+);
 
-/// ID numbers: digits, and X as the check character.
-const ID_NUMBER: CodeRules = (resident_id::is_valid, |i, c| {
-    c.is_ascii_digit() || (i == 17 && c == 'X')
-});
+/// ID numbers: digits, and X as the check character. One check digit validates a misread
+/// one time in eleven, and two valid numbers a digit apart are two people: none.
+const ID_NUMBER: CodeRules = (
+    resident_id::is_valid,
+    |i, c| c.is_ascii_digit() || (i == 17 && c == 'X'),
+    0,
+);
 
 /// Codes: exact after normalisation. A difference of one character where the read code
 /// fails its own checksum is a misreading, so review; two valid codes that differ fail —
@@ -600,7 +613,7 @@ fn code_verdict(
     what: &str,
     field: &ExtractedField,
     reference: &Reference<'_>,
-    (valid, admissible): CodeRules,
+    (valid, admissible, near): CodeRules,
     personal: bool,
 ) -> (Verdict, String) {
     let show = |s: &str| if personal { mask(s) } else { s.to_string() };
@@ -632,6 +645,13 @@ fn code_verdict(
             usize::MAX
         }
     };
+    // Every difference inside the organisation code (characters 9-18).
+    let org_only = |x: &str| {
+        x.chars()
+            .zip(b.chars())
+            .enumerate()
+            .all(|(i, (p, q))| p == q || i >= 8)
+    };
     let raw = field
         .repaired_from
         .as_deref()
@@ -649,6 +669,15 @@ fn code_verdict(
                 " (repaired from the reading {}, {} character(s) from it: the repair may have guessed wrong)",
                 show(&raw),
                 differing(&raw)
+            ),
+        )
+    } else if valid(&a) && valid(&b) && differing_admissible(&a) <= near && org_only(&a) {
+        (
+            Verdict::Uncertain,
+            format!(
+                " ({} character(s) apart, both valid: a misreading that satisfied every check \
+                 character by chance is as likely as another company's code)",
+                differing_admissible(&a)
             ),
         )
     } else {

@@ -764,6 +764,32 @@ fn a_repaired_code_that_differs_from_the_form_is_review_unless_the_reading_was_f
     // differences: the code is the form's, misread.
     let raw = run("91310LLGMAE2M8L938", None);
     assert_eq!(raw.outcome, Outcome::Review, "{}", raw.message);
+    // Two characters apart inside the organisation code, both codes valid: a misreading
+    // that met both check characters by chance (seed 113 FX113-0014), so review.
+    let both = run("91310115MAE2M8L938", None);
+    assert_eq!(both.outcome, Outcome::Pass);
+    let form_org = serde_json::json!({"credit_code": "91440106MADGTA115F"});
+    let r = judge(
+        &submission("1688", form_org, FULL_SET),
+        &SubmissionMeasurements {
+            documents: clean_docs(),
+            extracted: [(
+                "lic".to_string(),
+                [("credit_code".to_string(), field("91440106MADGTAL55F"))]
+                    .into_iter()
+                    .collect(),
+            )]
+            .into_iter()
+            .collect(),
+        },
+    );
+    let near = find(&r, RuleId::MatchCreditCode, Some("lic"));
+    assert_eq!(near.outcome, Outcome::Review, "{}", near.message);
+    assert!(
+        near.message.contains("2 character(s) apart"),
+        "{}",
+        near.message
+    );
     // A repair of a reading far from the form's code is another company's too.
     let far = run("91350100M000100Y43", Some("91350100M0001O0Y43"));
     assert_eq!(far.outcome, Outcome::Fail, "{}", far.message);
