@@ -229,7 +229,7 @@ impl<'a> Page<'a> {
 
     /// Runs `f` with every crop unsharp-masked at radius `sigma` (after enlarging): strokes
     /// a phone photo softened read better crisp. Names gain and dates lose (the figures are
-    /// at `readers::NAME_SHARPEN`), so it is each reader's choice, not the page's.
+    /// at `readers::LICENCE_NAME_SHARPEN`), so it is each reader's choice, not the page's.
     pub fn sharpened<T>(&self, sigma: f32, f: impl FnOnce(&Self) -> T) -> T {
         let old = self.sharpen.replace(sigma);
         let out = f(self);

@@ -176,13 +176,14 @@ fn name_right(p: &Page<'_>, out: &mut Out, hit: &LabelHit, name: &str, person: b
     }
 }
 
-/// Unsharp-mask radius for name crops (see [`Page::sharpened`]). Measured with the probe,
-/// names only, σ 1.0 against none: seed 101 licences company 56 → 62 and legal
-/// representative 58 → 60 of 82; seed 73 59 → 62 and 61 → 62; seed 97 licence company
-/// 63 → 65, invoice buyer 25 → 28 of 41, account name 23 → 24 of 32, letter company
-/// 14 → 13 of 17, ID names unchanged. σ 1.5 and 3 were worse on legal representatives, and
-/// sharpening every read cost dates (seed 101 established 71 → 69).
-const NAME_SHARPEN: f32 = 1.0;
+/// Unsharp-mask radius for the licence's company name (see [`Page::sharpened`]). Scored
+/// with `docgate eval` over seeds 113, 101, 73, 97, 61 and fixtures/small, sharpening every
+/// name read (σ 1.0, both models) against none: licence company names 326 → 343 of 440
+/// (seed 113, never tuned on: 77.5 → 80.4 %), while the other names did not gain (legal
+/// representative 327 → 322, ID name 316 → 312, invoice buyer 151 → 155 and seller
+/// 152 → 151 of 227, account name 146 → 146 of 186, letter company name 86 → 85 of 98).
+/// σ 1.5 and 3 were worse, and sharpening every read cost dates.
+const LICENCE_NAME_SHARPEN: f32 = 1.0;
 
 /// [`name_right`] with the reading's text turned into the value by `value`.
 fn name_after(
@@ -196,13 +197,9 @@ fn name_after(
     // Read twice: the fast model (whose reading of a short piece the label search already
     // made) and the standard one, which knows rarer characters. Agreement is kept; on
     // disagreement the more confident reading wins.
-    let fast = p
-        .sharpened(NAME_SHARPEN, |p| p.value_after(hit, None))
-        .and_then(clean);
+    let fast = p.value_after(hit, None).and_then(clean);
     let std = p
-        .sharpened(NAME_SHARPEN, |p| {
-            p.value_after_with(hit, None, Model::ChiSimStd)
-        })
+        .value_after_with(hit, None, Model::ChiSimStd)
         .and_then(clean);
     // The standard model's reading is preferred only when clearly more confident: on
     // company names the fast one is as often right (fixtures/small and seed 23, 2026-11-24).
@@ -289,7 +286,9 @@ fn license(p: &mut Page<'_>, out: &mut Out) {
         );
     }
     if let Some(hit) = p.find_label(&["名称"]) {
-        name_right(p, out, &hit, f::COMPANY_NAME, false);
+        p.sharpened(LICENCE_NAME_SHARPEN, |p| {
+            name_right(p, out, &hit, f::COMPANY_NAME, false)
+        });
     }
     if let Some(hit) = p.find_label(&["法定代表人", "负责人", "经营者", "投资人"]) {
         name_right(p, out, &hit, f::LEGAL_REP_NAME, true);
