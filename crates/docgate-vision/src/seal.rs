@@ -56,12 +56,62 @@ pub(crate) fn find(w: &Work, min_diameter: f64) -> Vec<RawSeal> {
             *m = is_red(*p);
         }
     }
+    erase_lines(&mut red, bw, bh, (w.w, w.h));
     let mut out = find_in(&red, bw, bh, r, min_diameter);
     for s in &mut out {
         s.center[0] += x0 as f64;
         s.center[1] += y0 as f64;
     }
     out
+}
+
+/// Clears the long straight runs of red in `red` (`w × h`, inside a frame of `frame`
+/// pixels): a licence's red-brown ornamental border lines, an invoice's brown table rules.
+/// A seal stamped against such a line became one mark with it, neither round nor ring-like,
+/// and was not found. A run is red along a row or column with gaps of at most 0.5 % of the
+/// frame, over a quarter of the frame: a seal's ring meets a row or column in runs no
+/// longer than its diameter, and only the run's own pixels are cleared (the rest of the row,
+/// a seal on it included, stays).
+fn erase_lines(red: &mut [bool], w: usize, h: usize, frame: (usize, usize)) {
+    let gap = (frame.0.max(frame.1) / 200).max(2);
+    // Runs along one line of pixels (`at(i)` is pixel i's index), as (first, last) ranges.
+    let runs = |n: usize, len: usize, at: &dyn Fn(usize) -> usize, red: &[bool]| {
+        let mut out = Vec::new();
+        let mut run: Option<(usize, usize)> = None;
+        for i in 0..n {
+            if !red[at(i)] {
+                continue;
+            }
+            run = match run {
+                Some((a, last)) if i - last <= gap => Some((a, i)),
+                Some((a, last)) => {
+                    if (last - a) * 4 > len {
+                        out.push((a, last));
+                    }
+                    Some((i, i))
+                }
+                None => Some((i, i)),
+            };
+        }
+        if let Some((a, last)) = run.filter(|(a, last)| (last - a) * 4 > len) {
+            out.push((a, last));
+        }
+        out
+    };
+    let mut clear = Vec::new();
+    for y in 0..h {
+        for (a, b) in runs(w, frame.0, &|x| y * w + x, red) {
+            clear.extend((a..=b).map(|x| y * w + x));
+        }
+    }
+    for x in 0..w {
+        for (a, b) in runs(h, frame.1, &|y| y * w + x, red) {
+            clear.extend((a..=b).map(|y| y * w + x));
+        }
+    }
+    for i in clear {
+        red[i] = false;
+    }
 }
 
 /// [`find`] on a red-ink mask `w × h`, with the closing radius `r`.
@@ -94,11 +144,44 @@ fn find_in(red: &[bool], w: usize, h: usize, r: usize, min_diameter: f64) -> Vec
                 }
             }
         }
-        if let Some(s) = judge(&members, red, w, r, min_diameter) {
-            out.push(s);
+        match judge(&members, red, w, r, min_diameter) {
+            Some(s) => out.push(s),
+            // The closing may have joined a seal to red print beside it (a border's ornament
+            // a few pixels from the ring): the mark's own ink, closed less, may hold one.
+            None if r > 1 => out.extend(closed_less(&members, red, w, r, min_diameter)),
+            None => {}
         }
     }
     out.sort_by(|a, b| (b.radii[0] * b.radii[1]).total_cmp(&(a.radii[0] * a.radii[1])));
+    out
+}
+
+/// Seals inside one mark that failed [`judge`]: its red ink alone, closed with a third of
+/// the radius `r`.
+fn closed_less(members: &[usize], red: &[bool], w: usize, r: usize, min_d: f64) -> Vec<RawSeal> {
+    let ink: Vec<usize> = members.iter().copied().filter(|&i| red[i]).collect();
+    let (mut x0, mut y0, mut x1, mut y1) = (usize::MAX, usize::MAX, 0usize, 0usize);
+    for &i in &ink {
+        let (x, y) = (i % w, i / w);
+        x0 = x0.min(x);
+        y0 = y0.min(y);
+        x1 = x1.max(x);
+        y1 = y1.max(y);
+    }
+    // Too small to hold a seal: nothing to look for.
+    if ink.is_empty() || ((x1 - x0 + 1).min(y1 - y0 + 1) as f64) < min_d {
+        return Vec::new();
+    }
+    let (bw, bh) = (x1 - x0 + 1, y1 - y0 + 1);
+    let mut mask = vec![false; bw * bh];
+    for &i in &ink {
+        mask[(i / w - y0) * bw + (i % w - x0)] = true;
+    }
+    let mut out = find_in(&mask, bw, bh, r / 3, min_d);
+    for s in &mut out {
+        s.center[0] += x0 as f64;
+        s.center[1] += y0 as f64;
+    }
     out
 }
 

@@ -560,3 +560,37 @@ fn an_edge_behind_a_mottled_background_is_found() {
         assert!(d < 8.0 && c.visible, "corner {p:?} is {d:.1} px from {t:?}");
     }
 }
+
+/// A licence with its ornate border printed in seal red and the registration authority's
+/// seal stamped over the border's corner, as authorities stamp near the bottom right: the
+/// seal is found where it was stamped, and the border alone is no seal.
+#[test]
+fn a_seal_stamped_over_a_red_border_is_found_and_the_border_is_no_seal() {
+    let red_border = || {
+        let mut img = bordered_page(1280, 1000, 140, 90, 1000, 820, 30);
+        for p in img.pixels_mut() {
+            if p.0 == [90, 60, 50] {
+                *p = Rgb([150, 52, 48]);
+            }
+        }
+        img
+    };
+    let plain = measure(&red_border());
+    assert!(plain.seals.is_empty(), "border only: {:?}", plain.seals);
+    // The ring crosses the border band (page x 1140 - 30 - 18 .. 1140 - 30).
+    let mut img = red_border();
+    let (sx, sy, r) = (1030.0f32, 760.0f32, 95.0f32);
+    for (x, y, p) in img.enumerate_pixels_mut() {
+        let d = ((x as f32 - sx).powi(2) + (y as f32 - sy).powi(2)).sqrt();
+        if (d - r).abs() < 5.0 || d < 22.0 || ((d - 0.7 * r).abs() < 7.0 && (x / 9) % 2 == 0) {
+            *p = Rgb([205, 45, 50]);
+        }
+    }
+    let m = measure(&img);
+    let seal = m.seals.iter().find(|s| {
+        (s.center[0] - f64::from(sx)).abs() < 25.0
+            && (s.center[1] - f64::from(sy)).abs() < 25.0
+            && (s.radii[0] - f64::from(r)).abs() < 20.0
+    });
+    assert!(seal.is_some(), "stamped over the border: {:?}", m.seals);
+}
