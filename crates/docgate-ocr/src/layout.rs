@@ -271,6 +271,44 @@ struct Open {
     closed: bool,
 }
 
+/// Joins pieces that overlap side by side on one row. Small print beside large print (an
+/// ID card's pale 姓名 beside a dark 高雨) grows two pieces, and the small inner strokes of
+/// the first large character join the small print's piece: the label's piece then ends
+/// inside the name, and neither reads whole. Two lines of text never overlap like that; a
+/// title (text over twice the page's `text_h`) may overlap a line beside it (a licence's
+/// credit code under 营业执照) and stays apart, as in [`group`].
+fn merge_overlapping(pieces: &mut Vec<Open>, text_h: u32) {
+    let tall = |p: &Open| p.text_h > 2 * text_h;
+    let mut i = 0;
+    while i < pieces.len() {
+        let mut merged = false;
+        for j in i + 1..pieces.len() {
+            let (a, b) = (pieces[i].b, pieces[j].b);
+            let across = a.x0 < b.x1 && b.x0 < a.x1;
+            let overlap = a.y1.min(b.y1).saturating_sub(a.y0.max(b.y0));
+            let alike = tall(&pieces[i]) == tall(&pieces[j]);
+            if alike && across && overlap * 2 >= a.h().min(b.h()).max(1) {
+                let q = pieces.swap_remove(j);
+                let p = &mut pieces[i];
+                p.b = Blob {
+                    x0: a.x0.min(b.x0),
+                    y0: a.y0.min(b.y0),
+                    x1: a.x1.max(b.x1),
+                    y1: a.y1.max(b.y1),
+                };
+                p.text_h = p.text_h.max(q.text_h);
+                p.blobs += q.blobs;
+                merged = true;
+                break;
+            }
+        }
+        // A grown piece may now overlap one it missed: look again from it.
+        if !merged {
+            i += 1;
+        }
+    }
+}
+
 /// The height of ordinary text on the page: a high percentile of roughly square components
 /// (whole characters and digits; radicals and punctuation are smaller, so the median would
 /// undershoot). Falls back to 16 px on a page without such components.
@@ -336,12 +374,18 @@ fn stack_tall(blobs: Vec<Blob>, text_h: u32) -> Vec<Blob> {
         });
     }
     let tall = |u: &Blob| u.h() * 2 > text_h * 3 && u.h() <= text_h * 3;
+    // A thin, pale character (an invoice's brown 名) thresholds into strokes each a fraction
+    // of the text height; they measure gaps in their own small height and never reach the
+    // next character of a spread label. Stacked, together about one character high, they
+    // are one character.
+    let character =
+        |u: &Blob| u.h() * 10 >= text_h * 6 && u.h() * 10 <= text_h * 13 && u.w() * 2 <= text_h * 3;
     let mut emitted = vec![false; n];
     let mut out = Vec::with_capacity(n);
     for (i, &b) in blobs.iter().enumerate() {
         let r = root(&mut parent, i);
         match union[r] {
-            Some(u) if tall(&u) => {
+            Some(u) if tall(&u) || character(&u) => {
                 if !emitted[r] {
                     emitted[r] = true;
                     out.push(u);
@@ -454,6 +498,7 @@ fn group(mut blobs: Vec<Blob>, w: u32, h: u32) -> Vec<Blob> {
         }
     }
     done.extend(active);
+    merge_overlapping(&mut done, text_h);
     done.into_iter()
         .map(|p| (p.b, p.blobs))
         // One component is a speck, unless it is a text-high run of touching characters
@@ -498,6 +543,62 @@ mod tests {
         for i in 0..n {
             glyph(img, x + i * (s + s / 5), y, s);
         }
+    }
+
+    fn blob(x0: u32, y0: u32, x1: u32, y1: u32) -> Blob {
+        Blob { x0, y0, x1, y1 }
+    }
+
+    #[test]
+    fn pieces_overlapping_on_a_row_join_and_stacked_lines_do_not() {
+        let open = |b: Blob| Open {
+            b,
+            text_h: b.h(),
+            blobs: 2,
+            closed: false,
+        };
+        // A pale label's piece ending inside the large name beside it, and the name's piece.
+        let mut row = vec![open(blob(72, 87, 243, 115)), open(blob(208, 75, 288, 114))];
+        merge_overlapping(&mut row, 30);
+        assert_eq!(row.len(), 1);
+        assert_eq!(
+            (row[0].b.x0, row[0].b.y0, row[0].b.x1, row[0].b.y1),
+            (72, 75, 288, 115)
+        );
+        assert_eq!(row[0].blobs, 4);
+        // Two lines one above the other, and two pieces of one row apart, stay apart.
+        let mut lines = vec![
+            open(blob(10, 10, 200, 30)),
+            open(blob(10, 36, 200, 56)),
+            open(blob(260, 12, 400, 30)),
+        ];
+        merge_overlapping(&mut lines, 20);
+        assert_eq!(lines.len(), 3);
+        // A credit code's end under a title's first character stays a line of its own.
+        let mut title = vec![
+            open(blob(160, 127, 300, 140)),
+            open(blob(265, 118, 300, 160)),
+        ];
+        merge_overlapping(&mut title, 13);
+        assert_eq!(title.len(), 2);
+    }
+
+    #[test]
+    fn a_pale_character_broken_into_strokes_is_one_character() {
+        // Text 13 px high; 名 thresholded into a 6 px and a 3 px stroke, 2 px apart.
+        let parts = vec![blob(191, 275, 196, 281), blob(192, 270, 194, 273)];
+        let out = stack_tall(parts, 13);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(
+            (out[0].x0, out[0].y0, out[0].x1, out[0].y1),
+            (191, 270, 196, 281)
+        );
+        // Strokes further apart than a sixth of the text height are not one character.
+        let apart = vec![blob(191, 276, 196, 282), blob(192, 270, 194, 273)];
+        assert_eq!(stack_tall(apart, 13).len(), 2);
+        // Two whole characters of lines spaced as print is: not joined.
+        let lines = vec![blob(10, 10, 23, 23), blob(10, 28, 23, 41)];
+        assert_eq!(stack_tall(lines, 13).len(), 2);
     }
 
     #[test]

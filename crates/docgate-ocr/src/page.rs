@@ -56,6 +56,11 @@ pub struct LabelHit {
 /// are at most 8 characters, 9 widths when spread.
 const PREFIX_WIDTHS: u32 = 9;
 
+/// A line read (PSM 7) less confident than this is read again as a raw line (PSM 13).
+const RAW_LINE_BELOW: f32 = 0.3;
+/// ... and its raw reading replaces it when at least this much surer.
+const RAW_LINE_MARGIN: f32 = 0.3;
+
 /// Documents whose long side is shorter than this are enlarged before the layout pass.
 const MIN_LONG_SIDE: u32 = 1200;
 
@@ -361,12 +366,32 @@ impl<'a> Page<'a> {
         };
         let first = self.ocr.read(&req);
         // Tesseract's line finder (PSM 7) sometimes drops a short, light line whole (a
-        // blurred two-character 税率); read as a raw line (PSM 13) the same crop reads.
+        // blurred two-character 税率) or turns a short line of large characters into one
+        // unsure glyph (an ID card's 王红 read as "3", confidence 0); read as a raw line
+        // (PSM 13) the same crop reads. The raw answer replaces an unsure one only when
+        // clearly surer and reading other characters: its word boxes are coarser, and the
+        // same 注册号“330106361 read surer put the label's end inside the number
+        // (fixtures/small FX7-0004, seed 97 FX97-0079).
         let answer = match first {
-            Ok(r) if r.words.is_empty() && psm == Psm::Line => self.ocr.read(&Request {
-                psm: Psm::RawLine,
-                ..req
-            }),
+            Ok(r) if psm == Psm::Line && r.confidence() < RAW_LINE_BELOW => {
+                let chars = |r: &Reading| -> String {
+                    r.text().chars().filter(|c| c.is_alphanumeric()).collect()
+                };
+                match self.ocr.read(&Request {
+                    psm: Psm::RawLine,
+                    ..req
+                }) {
+                    Ok(raw)
+                        if r.words.is_empty()
+                            || (raw.confidence() >= r.confidence() + RAW_LINE_MARGIN
+                                && chars(&raw) != chars(&r)) =>
+                    {
+                        Ok(raw)
+                    }
+                    Err(e) if r.words.is_empty() => Err(e),
+                    _ => Ok(r),
+                }
+            }
             other => other,
         };
         // Lengths only: what is read may be a name or an ID number.
@@ -1203,6 +1228,66 @@ mod tests {
             "{plain:?} {sharp:?}"
         );
         assert_eq!(after, plain);
+    }
+
+    /// Answers a line read (PSM 7) and a raw-line read (PSM 13) with fixed text and
+    /// confidence, counting the raw-line reads.
+    struct ByPsm {
+        line: (&'static str, f32),
+        raw: (&'static str, f32),
+        raw_reads: std::sync::atomic::AtomicU32,
+    }
+    impl Ocr for ByPsm {
+        fn read(&self, req: &Request<'_>) -> Result<Reading, crate::engine::OcrError> {
+            let (text, confidence) = if req.psm == Psm::RawLine {
+                self.raw_reads
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                self.raw
+            } else {
+                self.line
+            };
+            Ok(Reading {
+                words: vec![crate::engine::Word {
+                    text: text.into(),
+                    confidence,
+                    region: req.origin,
+                    line: 0,
+                }],
+            })
+        }
+        fn lines(&self, _: &GrayImage, _: Region) -> Result<Vec<Region>, crate::engine::OcrError> {
+            Ok(Vec::new())
+        }
+    }
+
+    #[test]
+    fn an_unsure_line_read_is_read_again_as_a_raw_line_and_the_surer_answer_kept() {
+        let img = RgbImage::from_pixel(1400, 800, image::Rgb([220, 220, 220]));
+        let area = [100, 100, 300, 60];
+        let read = |line, raw| {
+            let engine = ByPsm {
+                line,
+                raw,
+                raw_reads: Default::default(),
+            };
+            let page = Page::new(&engine, &img, None, false);
+            let text = page
+                .read(area, Model::ChiSim, Psm::Line, None)
+                .map(|r| r.text());
+            (text, engine.raw_reads.into_inner())
+        };
+        // An ID card's 王红 read as one unsure glyph by the line finder.
+        assert_eq!(read(("3", 0.0), ("王红", 0.85)), (Some("王红".into()), 1));
+        // Both unsure: the surer one.
+        assert_eq!(
+            read(("王红", 0.25), ("干红", 0.1)),
+            (Some("王红".into()), 1)
+        );
+        // A confident line read is not read twice.
+        assert_eq!(
+            read(("王红", 0.9), ("干红", 0.95)),
+            (Some("王红".into()), 0)
+        );
     }
 
     #[test]
