@@ -581,7 +581,13 @@ impl<'a> Page<'a> {
             .max_by_key(|r| r[1] + r[3])
     }
 
-    /// The nearest piece right of a label on the same row (within sixteen text heights: a table's value column may stand 14 away).
+    /// The nearest piece right of a label on the same row: starting within sixteen text
+    /// heights of the label's end (a table's value column may stand 14 away), or within
+    /// 35 % of the page's width from its start. A table's label column is as wide as its
+    /// longest label, so a short label's value stands further from its end (a bank page's
+    /// 账号: 16.8 heights, seed 113 FX113-0002; 18.6, FX113-0001; both 28 % of the page),
+    /// while a licence's second column starts over 45 % of the page from the first
+    /// column's labels.
     fn next_on_row(&self, hit: &LabelHit) -> Option<Region> {
         let line = hit.line_region;
         let h = line[3].max(hit.label[3]);
@@ -599,13 +605,13 @@ impl<'a> Page<'a> {
             .collect();
         let first = *row
             .iter()
-            .filter(|r| r[0] < label_end + h * 16)
+            .filter(|r| r[0] < (label_end + h * 16).max(hit.label[0] + self.gray.width() * 7 / 20))
             .min_by_key(|r| r[0])?;
         Some(overlapping_run(first, &row))
     }
 
     /// Reads the value printed right of a label: the rest of the label's piece, or, when the
-    /// label stands alone, the next piece on the same row (within sixteen text heights).
+    /// label stands alone, the next piece on the same row ([`Page::next_on_row`]).
     pub fn right_of(
         &self,
         hit: &LabelHit,

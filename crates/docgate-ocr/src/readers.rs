@@ -1072,6 +1072,25 @@ mod tests {
     }
 
     #[test]
+    fn a_short_label_in_a_wide_table_column_finds_its_value_and_a_far_column_is_no_value() {
+        // Seed 113 FX113-0001's bank page: 账号 at 177..211 (text 18 px), its value at 546,
+        // 18.6 text heights after the label but 28 % of the page's width from its start.
+        use docgate_core::{fields as f, DocumentKind};
+        let img = image::RgbImage::from_pixel(1334, 1858, image::Rgb([240, 240, 236]));
+        let read = |value_x: u32| {
+            let fake = crate::fake::FakeOcr::new(Vec::new())
+                .with("账号", [177, 414, 34, 18])
+                .with("72269616236925787", [value_x, 416, 188, 16]);
+            super::read_document(&fake, DocumentKind::BankPermit, Some(&img), None, None)
+                .get(f::ACCOUNT_NUMBER)
+                .map(|v| v.value.clone())
+        };
+        assert_eq!(read(546).as_deref(), Some("72269616236925787"));
+        // Half the page away: another column, not this label's value.
+        assert_eq!(read(177 + 667), None);
+    }
+
+    #[test]
     fn a_rate_cell_is_a_short_percentage_alone() {
         for t in ["9%", "13%", " 6 %", "3％"] {
             assert!(is_rate_cell(t), "{t}");
