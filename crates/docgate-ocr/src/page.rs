@@ -586,7 +586,7 @@ impl<'a> Page<'a> {
     /// 35 % of the page's width from its start. A table's label column is as wide as its
     /// longest label, so a short label's value stands further from its end (a bank page's
     /// 账号: 16.8 heights, seed 113 FX113-0002; 18.6, FX113-0001; both 28 % of the page),
-    /// while a licence's second column starts over 45 % of the page from the first
+    /// while a licence's second column starts 44 % of the page from the first
     /// column's labels.
     fn next_on_row(&self, hit: &LabelHit) -> Option<Region> {
         let line = hit.line_region;
