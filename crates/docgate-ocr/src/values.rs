@@ -62,7 +62,7 @@ pub fn code(text: &str, len: usize, alphabet: &str, kind: CodeKind) -> Option<Co
             })
         });
     let Some(raw) = raw else {
-        return doubled(&runs, len, kind);
+        return doubled(&runs, len, kind).or_else(|| one_extra(&runs, len, kind));
     };
     if is_valid_code(kind, &raw) {
         return Some(Code {
@@ -152,6 +152,42 @@ fn doubled(runs: &[String], len: usize, kind: CodeKind) -> Option<Code> {
     }
 }
 
+/// A credit code read one character long (a stray B inside 91330212MAK3QMB884Y, seed 61
+/// FX61-0020's 10 px tax id): the unique character whose removal satisfies both check
+/// characters and names a mainland province. Removing one of 19 characters leaves 19
+/// candidates, each valid by chance about once in 341 (31 × 11): about one reading in 18
+/// with two slips would be wrongly repaired, as for [`doubled`]. A character lost is not
+/// guessed back the same way: 18 places × 31 characters validate by chance more than once.
+fn one_extra(runs: &[String], len: usize, kind: CodeKind) -> Option<Code> {
+    if kind != CodeKind::CreditCode {
+        return None;
+    }
+    let run = runs.iter().find(|r| r.chars().count() == len + 1)?;
+    let cs: Vec<char> = run.chars().collect();
+    let mut found: Vec<String> = (0..cs.len())
+        .map(|i| {
+            let mut t = cs.clone();
+            t.remove(i);
+            t.into_iter().collect::<String>()
+        })
+        .filter(|c| is_valid_code(kind, c) && credit::plausible_province(c))
+        .collect();
+    found.dedup();
+    match found.as_slice() {
+        [one] => Some(Code {
+            value: one.clone(),
+            repaired_from: Some(run.clone()),
+        }),
+        _ => None,
+    }
+}
+
+/// Letters a serif digit is read as where only a digit can stand, beyond the look-alike
+/// table (which is for codes whose letters are letters): a serif 5's flag and bowl read as
+/// G, a serif 1's foot as J (seed 61 FX61-0070 and FX61-0071: 91110105 read as 9TLL0L0G
+/// and 911L0JQG on authorization letters).
+const SERIF_DIGITS: &[(char, char)] = &[('G', '5'), ('J', '1')];
+
 /// Every way of replacing the letters at `positions` by their look-alike digits (the first
 /// takes each letter's first look-alike). At most 64 ways: beyond that the reading is not a
 /// code with a few slips. Letters without a look-alike digit stay.
@@ -161,6 +197,7 @@ fn digit_folds(code: &str, positions: std::ops::Range<usize>) -> Vec<String> {
         let options: Vec<char> = if positions.contains(&i) && !c.is_ascii_digit() {
             let d: Vec<char> = repair::confusables(c)
                 .into_iter()
+                .chain(SERIF_DIGITS.iter().filter(|s| s.0 == c).map(|s| s.1))
                 .filter(char::is_ascii_digit)
                 .collect();
             if d.is_empty() {
@@ -223,8 +260,10 @@ pub fn end_of_term(text: &str) -> Option<String> {
             if let Some(end) = last_year_date(text) {
                 return Some(end);
             }
+            // The date must be read after the separator: "2017年02月01日至2037年0月31日"
+            // (seed 127 FX127-0007, the end's month misread) has one date, the start.
             let after = text.rfind(['至', '-']).map(|i| &text[i..])?;
-            (after.chars().filter(char::is_ascii_digit).count() >= 6).then(|| ds[0].clone())
+            dates(after).into_iter().next()
         }
         _ => ds.last().cloned(),
     }
@@ -502,6 +541,49 @@ mod tests {
     }
 
     #[test]
+    fn a_serif_5_read_as_g_and_a_serif_1_read_as_j_fold_to_digits_in_the_division_code() {
+        // Seed 61 FX61-0070 and FX61-0071, authorization letters photographed.
+        for (read, want) in [
+            ("9TLL0L0GMA3HW2X40D", "91110105MA3HW2X40D"),
+            ("911L0JQGMABKXMD597", "91110105MABKXMD597"),
+        ] {
+            let c = code(read, 18, CREDIT_ALPHABET, CodeKind::CreditCode).expect("a code");
+            assert_eq!(c.value, want);
+            assert_eq!(c.repaired_from.as_deref(), Some(read));
+        }
+    }
+
+    #[test]
+    fn a_stray_character_inside_a_credit_code_is_removed_when_unique() {
+        // Seed 61 FX61-0020: the seller's 91330212MAK3QM884Y read with a B after the M.
+        let c = code(
+            "91330212MAK3QMB884Y",
+            18,
+            CREDIT_ALPHABET,
+            CodeKind::CreditCode,
+        )
+        .expect("a code");
+        assert_eq!(c.value, "91330212MAK3QM884Y");
+        assert_eq!(c.repaired_from.as_deref(), Some("91330212MAK3QMB884Y"));
+        // Two slips and a stray: no removal validates, nothing is made up.
+        assert!(code(
+            "91330212MAK3QMB885Y",
+            18,
+            CREDIT_ALPHABET,
+            CodeKind::CreditCode
+        )
+        .is_none_or(|c| c.repaired_from.is_none()));
+        // Nor for other kinds of code.
+        assert!(code(
+            "1101051949123100217",
+            18,
+            "0123456789X",
+            CodeKind::ResidentId
+        )
+        .is_none());
+    }
+
+    #[test]
     fn a_repair_into_no_mainland_province_is_refused() {
         // Seeds 101 and 73: two slips among the first eight characters; one more
         // substitution (3 read as 8) validated both check characters into "81…", Hong
@@ -649,6 +731,8 @@ mod tests {
         );
         // The last year's date unreadable: the start is not taken for the end.
         assert_eq!(end_of_term("2013年1月12日至2063年1月日"), None);
+        // Seed 127 FX127-0007: the end's month read as 0; the one date is the start.
+        assert_eq!(end_of_term("2017年02月01日至2037年0月31日"), None);
         // Seed 101 FX101-0044: 期 lost at the piece's end.
         assert_eq!(end_of_term("2019年10月23日至长"), Some("长期".into()));
         assert_eq!(
