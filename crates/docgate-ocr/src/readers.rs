@@ -287,6 +287,14 @@ fn license(p: &mut Page<'_>, out: &mut Out) {
             false,
         );
     }
+    let valid = |out: &Out| {
+        out.fields
+            .get(f::CREDIT_CODE)
+            .is_some_and(|v| values::is_valid_code(CodeKind::CreditCode, &v.value))
+    };
+    if !valid(out) && !out.fields.contains_key(f::REGISTRATION_NUMBER) {
+        licence_code_by_shape(p, out);
+    }
     if let Some(hit) = p.find_label(&["名称"]) {
         p.sharpened(LICENCE_NAME_SHARPEN, |p| {
             name_right(p, out, &hit, f::COMPANY_NAME, false)
@@ -567,6 +575,41 @@ fn seller_id_by_shape(p: &mut Page<'_>, out: &mut Out, name: Option<Region>, mar
     }
     if mark.is_none() {
         seller_id_by_layout(p, out);
+    }
+}
+
+/// A licence's credit code when its label did not read (统一社会信用代码 slipped: seeds 101
+/// and 97 had three such scans and photos) or what was read after it does not validate: a
+/// licence prints one credit code, so a valid one (both check characters, a mainland
+/// province) read from any piece that starts like a code is it. Only a single distinct
+/// valid code is taken.
+fn licence_code_by_shape(p: &mut Page<'_>, out: &mut Out) {
+    let candidates: Vec<Region> = p
+        .prefixes()
+        .into_iter()
+        .filter(|(r, t)| {
+            let digits = t.chars().filter(char::is_ascii_digit).count();
+            let code_chars = t.chars().filter(char::is_ascii_alphanumeric).count();
+            digits >= 4 && code_chars >= 8 && r[2] >= 8 * r[3]
+        })
+        .map(|(r, _)| r)
+        .collect();
+    let mut found: Vec<(values::Code, Reading)> = Vec::new();
+    for r in candidates {
+        if let Some((c, reading)) = valid_code_in(p, r) {
+            if !found.iter().any(|k| k.0.value == c.value) {
+                found.push((c, reading));
+            }
+        }
+    }
+    if let [(c, reading)] = found.as_slice() {
+        out.put(
+            p,
+            f::CREDIT_CODE,
+            c.value.clone(),
+            reading,
+            c.repaired_from.clone(),
+        );
     }
 }
 
@@ -1228,6 +1271,26 @@ mod tests {
         assert_eq!(id, Some(seller));
         let date = fields.get(f::ISSUE_DATE).map(|v| v.value.as_str());
         assert_eq!(date, Some("2026-11-11"));
+    }
+
+    #[test]
+    fn a_licence_whose_code_label_misread_still_gives_its_one_valid_code() {
+        use docgate_core::{fields as f, DocumentKind};
+        let code = "91440106146354063E";
+        let img = image::RgbImage::from_pixel(1600, 1100, image::Rgb([250, 250, 250]));
+        // Seed 97 FX97-0071: the label under the code read as garbage; the date's digits
+        // make another candidate piece, which is no code.
+        let fake = crate::fake::FakeOcr::new(Vec::new())
+            .with("营业执照", [600, 100, 400, 60])
+            .with("统乙杜全停用", [100, 250, 200, 30])
+            .with(code, [100, 300, 420, 30])
+            .with("2024年09月03日", [1200, 1000, 300, 30]);
+        let fields =
+            super::read_document(&fake, DocumentKind::BusinessLicense, Some(&img), None, None);
+        assert_eq!(
+            fields.get(f::CREDIT_CODE).map(|v| v.value.as_str()),
+            Some(code)
+        );
     }
 
     #[test]
