@@ -59,6 +59,18 @@ pub fn read_document(
             }
         }
     }
+    // Last, and after the seal-free look (which also fills the fields the first pass
+    // missed), a licence's one valid code read from wherever it stands.
+    let valid = out
+        .fields
+        .get(f::CREDIT_CODE)
+        .is_some_and(|v| values::is_valid_code(CodeKind::CreditCode, &v.value));
+    if kind == DocumentKind::BusinessLicense
+        && !valid
+        && !out.fields.contains_key(f::REGISTRATION_NUMBER)
+    {
+        licence_code_by_shape(&mut p, &mut out);
+    }
     out.fields
 }
 
@@ -286,14 +298,6 @@ fn license(p: &mut Page<'_>, out: &mut Out) {
             CodeKind::RegistrationNumber,
             false,
         );
-    }
-    let valid = |out: &Out| {
-        out.fields
-            .get(f::CREDIT_CODE)
-            .is_some_and(|v| values::is_valid_code(CodeKind::CreditCode, &v.value))
-    };
-    if !valid(out) && !out.fields.contains_key(f::REGISTRATION_NUMBER) {
-        licence_code_by_shape(p, out);
     }
     if let Some(hit) = p.find_label(&["名称"]) {
         p.sharpened(LICENCE_NAME_SHARPEN, |p| {
