@@ -572,6 +572,12 @@ impl<'a> Page<'a> {
                     Some(w) => keep_chars(rest, w),
                     None => rest,
                 };
+                // No label read (a zero-width label box: the whole line is the value): the
+                // label's faded remnants may come first, a gap before the value (seed 113
+                // FX113-0001's buyer on the black print, "<证-   西安润润服饰有限公司").
+                if hit.label[2] == 0 {
+                    return longest_run(rest, line[3]);
+                }
                 return first_run(rest, line[3]);
             }
         }
@@ -725,31 +731,51 @@ pub fn padded(r: Region) -> Region {
     ]
 }
 
-/// Keeps the words up to the first horizontal gap wider than 2.5 line heights.
-fn first_run(r: Reading, h: u32) -> Option<Reading> {
-    let first_line = r.words.first()?.line;
+/// The words of the first line, left to right, in runs split by horizontal gaps wider
+/// than 2.5 line heights (a label's colon read as a word of its own is no run's start).
+fn runs_of(r: Reading, h: u32) -> Vec<Vec<Word>> {
+    let Some(first_line) = r.words.first().map(|w| w.line) else {
+        return Vec::new();
+    };
     let mut words: Vec<Word> = r
         .words
         .into_iter()
         .filter(|w| w.line == first_line)
         .collect();
     words.sort_by_key(|w| w.region[0]);
-    // A label's colon read as a word of its own is not the start of the run: the value
-    // may begin more than the gap after it (名　　称：　　青岛…).
-    let words: Vec<Word> = words
-        .into_iter()
-        .skip_while(|w| !w.text.chars().any(char::is_alphanumeric))
-        .collect();
-    let mut out: Vec<Word> = Vec::new();
+    let mut runs: Vec<Vec<Word>> = Vec::new();
     for w in words {
-        if let Some(prev) = out.last() {
-            if w.region[0] > prev.region[0] + prev.region[2] + h * 5 / 2 {
-                break;
-            }
+        let joins = runs
+            .last()
+            .and_then(|run| run.last())
+            .is_some_and(|prev| w.region[0] <= prev.region[0] + prev.region[2] + h * 5 / 2);
+        match runs.last_mut() {
+            Some(run) if joins => run.push(w),
+            _ if w.text.chars().any(char::is_alphanumeric) => runs.push(vec![w]),
+            _ => {}
         }
-        out.push(w);
     }
-    (!out.is_empty()).then_some(Reading { words: out })
+    runs
+}
+
+/// The run of words with the most letters and digits (see [`runs_of`]).
+fn longest_run(r: Reading, h: u32) -> Option<Reading> {
+    let count = |run: &Vec<Word>| -> usize {
+        run.iter()
+            .map(|w| w.text.chars().filter(|c| c.is_alphanumeric()).count())
+            .sum()
+    };
+    let words = runs_of(r, h)
+        .into_iter()
+        .rev()
+        .max_by_key(|run| count(run))?;
+    Some(Reading { words })
+}
+
+/// Keeps the words up to the first horizontal gap wider than 2.5 line heights.
+fn first_run(r: Reading, h: u32) -> Option<Reading> {
+    let words = runs_of(r, h).into_iter().next()?;
+    Some(Reading { words })
 }
 
 /// Keeps only `allowed` characters of each word (what a whitelist would have let through).
@@ -1512,6 +1538,29 @@ mod tests {
         };
         let run = first_run(r, 14).expect("a run");
         assert_eq!(run.text(), "青岛祥信有限公司");
+    }
+
+    #[test]
+    fn with_no_label_read_the_value_is_the_longest_run_not_the_labels_remnants() {
+        let word = |text: &str, x: u32| Word {
+            text: text.into(),
+            confidence: 0.9,
+            region: [x, 0, 20, 16],
+            line: 0,
+        };
+        // Seed 113 FX113-0001's buyer on the black print: 名称 faded to "<证-", a gap.
+        let r = Reading {
+            words: vec![
+                word("<证-", 0),
+                word("西安润润", 150),
+                word("服饰有限公司", 175),
+            ],
+        };
+        assert_eq!(first_run(r.clone(), 16).expect("a run").text(), "<证-");
+        assert_eq!(
+            longest_run(r, 16).expect("a run").text(),
+            "西安润润服饰有限公司"
+        );
     }
 
     #[test]
