@@ -1519,14 +1519,19 @@ mod tests {
         )
     }
 
-    #[test]
-    fn a_colon_read_alone_does_not_end_the_value_before_it_starts() {
-        let word = |text: &str, x: u32| Word {
+    /// A word of a one-line reading at `x`, 20 px wide and `h` high.
+    fn word_at(text: &str, x: u32, h: u32) -> Word {
+        Word {
             text: text.into(),
             confidence: 0.9,
-            region: [x, 0, 20, 14],
+            region: [x, 0, 20, h],
             line: 0,
-        };
+        }
+    }
+
+    #[test]
+    fn a_colon_read_alone_does_not_end_the_value_before_it_starts() {
+        let word = |text: &str, x: u32| word_at(text, x, 14);
         // h = 14: the value starts 60 px (> 2.5 h) after the colon; a far column after it.
         let r = Reading {
             words: vec![
@@ -1542,12 +1547,7 @@ mod tests {
 
     #[test]
     fn with_no_label_read_the_value_is_the_longest_run_not_the_labels_remnants() {
-        let word = |text: &str, x: u32| Word {
-            text: text.into(),
-            confidence: 0.9,
-            region: [x, 0, 20, 16],
-            line: 0,
-        };
+        let word = |text: &str, x: u32| word_at(text, x, 16);
         // Seed 113 FX113-0001's buyer on the black print: 名称 faded to "<证-", a gap.
         let r = Reading {
             words: vec![

@@ -518,15 +518,7 @@ fn invoice_name(
     }
     let line = hit.cloned().or_else(|| {
         let id = id?;
-        let r = p.row_above(id, id.label[0])?;
-        Some(LabelHit {
-            text: "名称".into(),
-            misses: 2,
-            line: p.lines.iter().position(|l| l.region == r)?,
-            // No label read: the whole line is the value.
-            label: [r[0], r[1], 0, r[3]],
-            line_region: r,
-        })
+        whole_line(p, p.row_above(id, id.label[0])?, "名称")
     });
     if let Some(line) = line {
         p.seal_free(|p| name_right(p, out, &line, name, false));
@@ -588,25 +580,12 @@ fn seller_id_by_shape(p: &mut Page<'_>, out: &mut Out, name: Option<Region>, mar
 /// province) read from any piece that starts like a code is it. Only a single distinct
 /// valid code is taken.
 fn licence_code_by_shape(p: &mut Page<'_>, out: &mut Out) {
-    let candidates: Vec<Region> = p
-        .prefixes()
-        .into_iter()
-        .filter(|(r, t)| {
-            let digits = t.chars().filter(char::is_ascii_digit).count();
-            let code_chars = t.chars().filter(char::is_ascii_alphanumeric).count();
-            digits >= 4 && code_chars >= 8 && r[2] >= 8 * r[3]
-        })
-        .map(|(r, _)| r)
-        .collect();
-    let mut found: Vec<(values::Code, Reading)> = Vec::new();
-    for r in candidates {
-        if let Some((c, reading)) = valid_code_in(p, r) {
-            if !found.iter().any(|k| k.0.value == c.value) {
-                found.push((c, reading));
-            }
-        }
-    }
-    if let [(c, reading)] = found.as_slice() {
+    let found = valid_codes_in_pieces(p, |r, t| {
+        let digits = t.chars().filter(char::is_ascii_digit).count();
+        let code_chars = t.chars().filter(char::is_ascii_alphanumeric).count();
+        digits >= 4 && code_chars >= 8 && r[2] >= 8 * r[3]
+    });
+    if let [(_, c, reading)] = found.as_slice() {
         out.put(
             p,
             f::CREDIT_CODE,
@@ -617,12 +596,37 @@ fn licence_code_by_shape(p: &mut Page<'_>, out: &mut Out) {
     }
 }
 
-/// A code's piece taken as its label's line (no label read: the whole piece is the code),
-/// so that [`invoice_name`] finds the party's name on the row above it.
-fn code_line(p: &Page<'_>, r: Region) -> Option<LabelHit> {
+/// The distinct valid credit codes read (by [`valid_code_in`]) from the pieces whose
+/// region and prefix reading pass `candidate`, with the piece each was read from.
+fn valid_codes_in_pieces(
+    p: &mut Page<'_>,
+    candidate: impl Fn(&Region, &str) -> bool,
+) -> Vec<(Region, values::Code, Reading)> {
+    let pieces: Vec<Region> = p
+        .prefixes()
+        .into_iter()
+        .filter(|(r, t)| candidate(r, t))
+        .map(|(r, _)| r)
+        .collect();
+    let mut found: Vec<(Region, values::Code, Reading)> = Vec::new();
+    for r in pieces {
+        if let Some((c, reading)) = valid_code_in(p, r) {
+            if !found.iter().any(|k| k.1.value == c.value) {
+                found.push((r, c, reading));
+            }
+        }
+    }
+    found
+}
+
+/// A piece taken as the line of a label that was not read (`label`, with all its
+/// characters missed): a zero-width label box, so that the whole piece is the value. Used
+/// for a party's name line above its tax id, and for a code's own piece, whose row above
+/// is then the party's name ([`invoice_name`]).
+fn whole_line(p: &Page<'_>, r: Region, label: &str) -> Option<LabelHit> {
     Some(LabelHit {
-        text: "纳税人识别号".into(),
-        misses: 6,
+        text: label.into(),
+        misses: label.chars().count(),
         line: p.lines.iter().position(|l| l.region == r)?,
         label: [r[0], r[1], 0, r[3]],
         line_region: r,
@@ -659,23 +663,9 @@ fn valid_code_in(p: &Page<'_>, r: Region) -> Option<(values::Code, Reading)> {
 /// id stands: in the page's lower half or its right half.
 fn seller_id_by_layout(p: &mut Page<'_>, out: &mut Out) {
     let (width, height) = p.dimensions();
-    let candidates: Vec<Region> = p
-        .prefixes()
-        .into_iter()
-        .filter(|(r, t)| {
-            let digits = t.chars().filter(char::is_ascii_digit).count();
-            digits >= 3 && r[2] >= 8 * r[3]
-        })
-        .map(|(r, _)| r)
-        .collect();
-    let mut codes: Vec<(Region, values::Code, Reading)> = Vec::new();
-    for r in candidates {
-        if let Some((c, reading)) = valid_code_in(p, r) {
-            if !codes.iter().any(|k| k.1.value == c.value) {
-                codes.push((r, c, reading));
-            }
-        }
-    }
+    let codes = valid_codes_in_pieces(p, |r, t| {
+        t.chars().filter(char::is_ascii_digit).count() >= 3 && r[2] >= 8 * r[3]
+    });
     let mid = |r: &Region| (r[0] + r[2] / 2, r[1] + r[3] / 2);
     let seller = match codes.as_slice() {
         [] => None,
@@ -713,12 +703,12 @@ fn seller_id_by_layout(p: &mut Page<'_>, out: &mut Out) {
     );
     // Each party's name is printed on the row above its id.
     if !out.fields.contains_key(f::SELLER_NAME) {
-        let hit = code_line(p, *at);
+        let hit = whole_line(p, *at, "纳税人识别号");
         invoice_name(p, out, None, hit.as_ref(), f::SELLER_NAME);
     }
     let buyer = codes.iter().find(|k| k.1.value != c.value).map(|k| k.0);
     if !out.fields.contains_key(f::BUYER_NAME) {
-        let hit = buyer.and_then(|r| code_line(p, r));
+        let hit = buyer.and_then(|r| whole_line(p, r, "纳税人识别号"));
         invoice_name(p, out, None, hit.as_ref(), f::BUYER_NAME);
     }
 }

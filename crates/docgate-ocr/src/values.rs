@@ -129,15 +129,22 @@ pub fn code(text: &str, len: usize, alphabet: &str, kind: CodeKind) -> Option<Co
 /// leave about one chance in 20 that some wrong doubling of 17 validates (an ID number's one
 /// check digit would leave one in 1.5).
 fn doubled(runs: &[String], len: usize, kind: CodeKind) -> Option<Code> {
+    let run = runs.iter().find(|r| r.chars().count() + 1 == len)?;
+    unique_edit(run, kind, |t, i| t.insert(i, t[i]))
+}
+
+/// The one credit code among the edits of `run` (one per character position) that
+/// satisfies both check characters and names a mainland province; `None` when none or
+/// several do, or for other kinds of code.
+fn unique_edit(run: &str, kind: CodeKind, edit: impl Fn(&mut Vec<char>, usize)) -> Option<Code> {
     if kind != CodeKind::CreditCode {
         return None;
     }
-    let run = runs.iter().find(|r| r.chars().count() + 1 == len)?;
     let cs: Vec<char> = run.chars().collect();
     let mut found: Vec<String> = (0..cs.len())
         .map(|i| {
             let mut t = cs.clone();
-            t.insert(i, cs[i]);
+            edit(&mut t, i);
             t.into_iter().collect::<String>()
         })
         .filter(|c| is_valid_code(kind, c) && credit::plausible_province(c))
@@ -146,7 +153,7 @@ fn doubled(runs: &[String], len: usize, kind: CodeKind) -> Option<Code> {
     match found.as_slice() {
         [one] => Some(Code {
             value: one.clone(),
-            repaired_from: Some(run.clone()),
+            repaired_from: Some(run.to_string()),
         }),
         _ => None,
     }
@@ -159,27 +166,10 @@ fn doubled(runs: &[String], len: usize, kind: CodeKind) -> Option<Code> {
 /// with two slips would be wrongly repaired, as for [`doubled`]. A character lost is not
 /// guessed back the same way: 18 places × 31 characters validate by chance more than once.
 fn one_extra(runs: &[String], len: usize, kind: CodeKind) -> Option<Code> {
-    if kind != CodeKind::CreditCode {
-        return None;
-    }
     let run = runs.iter().find(|r| r.chars().count() == len + 1)?;
-    let cs: Vec<char> = run.chars().collect();
-    let mut found: Vec<String> = (0..cs.len())
-        .map(|i| {
-            let mut t = cs.clone();
-            t.remove(i);
-            t.into_iter().collect::<String>()
-        })
-        .filter(|c| is_valid_code(kind, c) && credit::plausible_province(c))
-        .collect();
-    found.dedup();
-    match found.as_slice() {
-        [one] => Some(Code {
-            value: one.clone(),
-            repaired_from: Some(run.clone()),
-        }),
-        _ => None,
-    }
+    unique_edit(run, kind, |t, i| {
+        t.remove(i);
+    })
 }
 
 /// Letters a serif digit is read as where only a digit can stand, beyond the look-alike
