@@ -364,10 +364,9 @@ impl<'a> Page<'a> {
         } else {
             1.0
         };
-        let by_ink = match ink_band(&crop) {
-            Some(band) if self.fit_ink.get() && band < SMALL_INK => {
-                (INK_TARGET / band as f32).min(3.0)
-            }
+        // Measured only for the looks that ask: every other read skips the pass.
+        let by_ink = match self.fit_ink.get().then(|| ink_band(&crop)).flatten() {
+            Some(band) if band < SMALL_INK => (INK_TARGET / band as f32).min(3.0),
             _ => 1.0,
         };
         let f = by_area.max(by_ink) * self.zoom.get();
